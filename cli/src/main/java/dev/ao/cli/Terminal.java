@@ -1,0 +1,36 @@
+package dev.ao.cli;
+
+import java.util.Map;
+
+/**
+ * Whether a person is watching: a TTY with colour and a live status line, or plain output that never prompts
+ * (no TTY, {@code NO_COLOR}, {@code CI=true}).
+ */
+public record Terminal(boolean interactive, boolean color) {
+    public static Terminal detect(Map<String, String> env) {
+        boolean ci = "true".equalsIgnoreCase(env.getOrDefault("CI", "")) || "1".equals(env.get("CI"));
+        boolean tty = System.console() != null && !ci && !"dumb".equals(env.get("TERM"));
+        boolean color = tty && env.get("NO_COLOR") == null;
+        return new Terminal(tty, color);
+    }
+
+    public static final Terminal PLAIN = new Terminal(false, false);
+
+    public Terminal withoutColor() {
+        return new Terminal(interactive, false);
+    }
+
+    public String green(String s) { return paint("32", s); }
+
+    public String red(String s) { return paint("31", s); }
+
+    public String yellow(String s) { return paint("33", s); }
+
+    public String dim(String s) { return paint("2", s); }
+
+    public String bold(String s) { return paint("1", s); }
+
+    private String paint(String code, String s) {
+        return color ? "\u001b[" + code + "m" + s + "\u001b[0m" : s;
+    }
+}

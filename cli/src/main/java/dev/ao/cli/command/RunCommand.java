@@ -1,0 +1,204 @@
+package dev.ao.cli.command;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ao.cli.Context;
+import dev.ao.cli.Json;
+import dev.ao.cli.OutputOptions;
+import dev.ao.cli.Terminal;
+import dev.ao.cli.render.Durations;
+import dev.ao.cli.render.LogFollower;
+import dev.ao.cli.render.StatusLine;
+import dev.ao.cli.render.TtyApprover;
+import dev.ao.engine.AoException;
+import dev.ao.engine.ExitCode;
+import dev.ao.engine.run.Approver;
+import dev.ao.engine.run.DetachedRuns;
+import dev.ao.engine.run.RunListener;
+import dev.ao.engine.run.RunRecord;
+import dev.ao.engine.run.RunRequest;
+import dev.ao.engine.run.RunService;
+import dev.ao.engine.run.RunState;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code ao run}: one script, sandboxed, under a timeout; prints only its summary. */
+@Command(name = "run", sortOptions = false,
+        description = {"Run a skill's script or a script file in a sandboxed workspace and print only its summary.",
+                "The raw output stays in the run's folder: see it with 'ao runs logs ID'."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  ao run logs/error-summary -p path=skills/logs/error-summary/sample/app.log",
+                "  ao run k8s/bulk-restart -p namespace=prod -p selector=app=web -p dry_run=true",
+                "  ao run ./fix.py --timeout 60 -o json",
+                "",
+                "Parameters reach the script as CLI args (--namespace prod), as AO_PARAM_<NAME> env vars and as",
+                "JSON in the file $AO_PARAMS. The script writes its summary to $AO_SUMMARY and key=value",
+                "outputs to $AO_OUTPUT."})
+public final class RunCommand implements Callable<Integer> {
+    private final Context ctx;
+
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SKILL|SCRIPT", description = "A skill name (see 'ao skill list') or a path to a script or script folder.")
+    String target;
+
+    @Option(names = {"-p", "--param"}, paramLabel = "KEY=VALUE", description = "A parameter; repeat for more. Validated against the script's parameters_schema before anything runs.")
+    List<String> params = new ArrayList<>();
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Kill the run after this many seconds (default: script.json, then [scripts] execution_timeout).")
+    Integer timeout;
+
+    @Option(names = "--sandbox", paramLabel = "MODE", description = "read-only, workspace-write or danger-full-access (default: script.json, then config).")
+    String sandbox;
+
+    @Option(names = "--network", negatable = true, description = "Allow (or with --no-network, forbid) network access; --no-network wins over everything.")
+    Boolean network;
+
+    @Option(names = "--workspace", paramLabel = "DIR", description = "Run in this directory (it is never deleted) instead of a fresh one.")
+    Path workspace;
+
+    @Option(names = "--keep-workspace", description = "Keep the run's temporary workspace after the run.")
+    boolean keepWorkspace;
+
+    @Option(names = "--approve", description = "Approve a run that needs approval (risk: approval_required, danger-full-access) without asking.")
+    boolean approve;
+
+    @Option(names = {"-f", "--follow"}, description = "Stream the script's output while it runs instead of a status line.")
+    boolean follow;
+
+    @Option(names = {"-d", "--detach"}, description = "Start the run in the background, print its id and return at once.")
+    boolean detach;
+
+    @Option(names = "--run-id", hidden = true, description = "Internal: the reserved run folder of a detached run.")
+    String runId;
+
+    @Mixin OutputOptions output;
+
+    public RunCommand(Context ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Terminal term = ctx.terminal();
+        RunService service = ctx.runs();
+        RunRequest req = new RunRequest(target, params, timeout, sandbox, network, workspace, keepWorkspace, approve,
+                ctx.cwd(), runId);
+        RunService.Prepared prepared = service.prepare(req);
+
+        if (detach) {
+            String id = DetachedRuns.launch(service.store(), prepared, childCommand(), ctx.cwd(), ctx.env());
+            if (output.json()) {
+                ObjectNode n = Json.object();
+                n.put("id", id);
+                n.put("state", RunState.QUEUED.id());
+                n.put("run_dir", service.store().dir(id).toString());
+                out.println(Json.write(n));
+            } else {
+                out.println(id);
+                err.println(term.dim("started in the background; see it with: ao runs show " + id + "  ·  ao runs logs " + id + " -f"));
+            }
+            out.flush();
+            err.flush();
+            return 0;
+        }
+
+        boolean detachedChild = runId != null;
+        Approver approver = detachedChild ? DetachedRuns.approver(service.store(), runId)
+                : term.interactive() ? new TtyApprover(err, term) : Approver.NOBODY;
+        RunListener listener = new RunListener() {
+            @Override
+            public void warning(String message) {
+                err.println(term.yellow("ao: warning: " + message));
+                err.flush();
+            }
+        };
+        RunService.Active active = service.start(prepared, approver, listener);
+        Signal.handle(new Signal("INT"), s -> active.cancel());
+        Signal.handle(new Signal("TERM"), s -> active.cancel());
+
+        StatusLine status = !follow && term.interactive() && !output.json() ? new StatusLine(err, term, active) : null;
+        LogFollower follower = follow && !output.json() ? new LogFollower(service.store().dir(active.id()), out, err) : null;
+        if (status != null) status.start();
+        if (follower != null) follower.start();
+        RunRecord r;
+        try {
+            r = active.await();
+        } finally {
+            if (status != null) status.stop();
+            if (follower != null) follower.stop();
+        }
+        int code = RunService.exitCode(r);
+        if (output.json()) {
+            out.println(Json.write(RunJson.of(r)));
+        } else {
+            if (r.summary() != null && !r.summary().isBlank()) out.println(r.summary());
+            err.println(trailer(r, term));
+        }
+        out.flush();
+        err.flush();
+        if (r.state() == RunState.REJECTED && !detachedChild) {
+            throw new AoException(ExitCode.REFUSED, "run " + r.id() + " " + r.reason());
+        }
+        return code;
+    }
+
+    static String trailer(RunRecord r, Terminal t) {
+        String state = switch (r.state()) {
+            case SUCCEEDED -> t.green("✓ " + r.state().id());
+            case FAILED, TIMED_OUT, LOST, REJECTED -> t.red("✗ " + r.state().id());
+            default -> t.yellow("• " + r.state().id());
+        };
+        String why = r.reason() != null && r.state() != RunState.SUCCEEDED ? " (" + r.reason() + ")" : "";
+        Long d = r.durationMs();
+        return state + why + " · run " + r.id() + (d != null ? " · " + Durations.human(d) : "")
+                + " · logs: ao runs logs " + r.id();
+    }
+
+    /** The same run, for the detached supervisor: every option but --detach (it adds --run-id itself). */
+    private List<String> childCommand() {
+        List<String> cmd = launcherCommand();
+        cmd.add("run");
+        cmd.add(target);
+        for (String p : params) { cmd.add("-p"); cmd.add(p); }
+        if (timeout != null) { cmd.add("--timeout"); cmd.add(timeout.toString()); }
+        if (sandbox != null) { cmd.add("--sandbox"); cmd.add(sandbox); }
+        if (network != null) cmd.add(network ? "--network" : "--no-network");
+        if (workspace != null) { cmd.add("--workspace"); cmd.add(workspace.toAbsolutePath().toString()); }
+        if (keepWorkspace) cmd.add("--keep-workspace");
+        if (approve) cmd.add("--approve");
+        return cmd;
+    }
+
+    /** How to start this very ao again: the same java and jar (detached runs, the TUI). */
+    public static List<String> launcherCommand() {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        try {
+            Path jar = Path.of(RunCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (jar.toString().endsWith(".jar")) {
+                cmd.add("-jar");
+                cmd.add(jar.toString());
+            } else {
+                cmd.add("-cp");
+                cmd.add(System.getProperty("java.class.path"));
+                cmd.add("dev.ao.cli.Main");
+            }
+        } catch (Exception e) {
+            throw new AoException(ExitCode.FAILED, "cannot find ao's own jar to start a detached run: " + e.getMessage());
+        }
+        return cmd;
+    }
+}

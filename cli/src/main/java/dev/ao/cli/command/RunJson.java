@@ -1,0 +1,31 @@
+package dev.ao.cli.command;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ao.cli.Json;
+import dev.ao.engine.run.RunRecord;
+
+/** The one JSON object {@code ao run -o json} prints, and each item of {@code ao runs list -o json}. */
+final class RunJson {
+    private RunJson() {}
+
+    static ObjectNode of(RunRecord r) {
+        ObjectNode n = Json.object();
+        n.put("id", r.id());
+        n.put("label", r.label());
+        if (r.skill() != null) n.put("skill", r.skill());
+        n.put("state", r.state().id());
+        if (r.exitCode() != null) n.put("exit_code", r.exitCode()); else n.putNull("exit_code");
+        if (r.durationMs() != null) n.put("duration_ms", r.durationMs()); else n.putNull("duration_ms");
+        if (r.reason() != null) n.put("reason", r.reason());
+        n.put("created_at", r.createdAt());
+        if (r.startedAt() != null) n.put("started_at", r.startedAt());
+        if (r.endedAt() != null) n.put("ended_at", r.endedAt());
+        n.put("summary", r.summary() == null ? "" : r.summary());
+        n.set("outputs", Json.MAPPER.valueToTree(r.outputs() == null ? java.util.Map.of() : r.outputs()));
+        ObjectNode logs = n.putObject("logs");
+        logs.put("stdout", r.stdoutLog());
+        logs.put("stderr", r.stderrLog());
+        if (r.source() != null) n.set("source", Json.MAPPER.valueToTree(r.source()));
+        return n;
+    }
+}

@@ -1,0 +1,90 @@
+package dev.ao.cli.render;
+
+import dev.ao.engine.run.RunStore;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/** Streams a run's stdout.log and stderr.log as they grow ({@code --follow}, {@code ao runs logs -f}). */
+public final class LogFollower {
+    private final Path runDir;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private Thread thread;
+    private volatile boolean stop;
+    private long outPos;
+    private long errPos;
+
+    public LogFollower(Path runDir, PrintWriter out, PrintWriter err) {
+        this.runDir = runDir;
+        this.out = out;
+        this.err = err;
+    }
+
+    public LogFollower from(long stdoutOffset, long stderrOffset) {
+        outPos = stdoutOffset;
+        errPos = stderrOffset;
+        return this;
+    }
+
+    public void start() {
+        thread = new Thread(() -> {
+            while (!stop) {
+                boolean any = pump();
+                if (!any) {
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        }, "ao-follow");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Copies what is new; returns whether there was anything. */
+    public synchronized boolean pump() {
+        long o = copy(runDir.resolve(RunStore.STDOUT), outPos, out);
+        long e = copy(runDir.resolve(RunStore.STDERR), errPos, err);
+        boolean any = o != outPos || e != errPos;
+        outPos = o;
+        errPos = e;
+        return any;
+    }
+
+    private static long copy(Path f, long pos, PrintWriter w) {
+        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "r")) {
+            long len = raf.length();
+            if (len <= pos) return pos;
+            raf.seek(pos);
+            byte[] buf = new byte[(int) Math.min(len - pos, 256 * 1024)];
+            raf.readFully(buf);
+            // stop at the last complete UTF-8 boundary: never split a character across two reads
+            int n = buf.length;
+            while (n > 0 && n > buf.length - 4 && (buf[n - 1] & 0xC0) == 0x80) n--;
+            if (n > 0 && (buf[n - 1] & 0x80) != 0 && (buf[n - 1] & 0xC0) == 0xC0) n--;
+            if (n <= 0) n = buf.length;
+            w.write(new String(buf, 0, n, StandardCharsets.UTF_8));
+            w.flush();
+            return pos + n;
+        } catch (IOException e) {
+            return pos;
+        }
+    }
+
+    public void stop() throws InterruptedException {
+        stop = true;
+        if (thread != null) {
+            thread.interrupt();
+            thread.join(1000);
+        }
+        while (pump()) {
+            // drain what arrived since the last pass
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.ao.engine.config;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The effective configuration after layering, with the origin of every value.
+ *
+ * @param projectRoot the folder holding {@code dotcodex/}, if ao runs inside a project
+ * @param stateDir    where runs are stored: {@code <project>/.ao} or the user state dir
+ * @param filesRead   the config files that were read, lowest precedence first
+ */
+public record AoConfig(Map<String, ConfigValue> values, Optional<Path> projectRoot, Path stateDir,
+                       List<Path> filesRead, Path userConfigFile) {
+
+    public Object get(ConfigKey key) {
+        return values.get(key.name()).value();
+    }
+
+    public String origin(ConfigKey key) {
+        return values.get(key.name()).origin();
+    }
+
+    public String sandboxMode() { return (String) get(ConfigKey.SANDBOX_MODE); }
+
+    public boolean networkAccess() { return (Boolean) get(ConfigKey.NETWORK_ACCESS); }
+
+    public int executionTimeout() { return (Integer) get(ConfigKey.EXECUTION_TIMEOUT); }
+
+    public boolean cleanupAfterRun() { return (Boolean) get(ConfigKey.CLEANUP_AFTER_RUN); }
+
+    @SuppressWarnings("unchecked")
+    public List<String> list(ConfigKey key) { return Collections.unmodifiableList((List<String>) get(key)); }
+
+    public List<String> allowedExtensions() { return list(ConfigKey.ALLOWED_EXTENSIONS); }
+
+    public long size(ConfigKey key) { return ConfigLoader.parseSize(String.valueOf(get(key)), key.name(), "config"); }
+
+    /** Base for relative paths in config: the project root, else the working directory. */
+    public Path baseDir() {
+        return projectRoot.orElse(Path.of("").toAbsolutePath());
+    }
+
+    public List<Path> skillPaths() {
+        return list(ConfigKey.SKILL_PATHS).stream().map(p -> baseDir().resolve(ConfigLoader.expandHome(p)).normalize()).toList();
+    }
+
+    public List<Path> writableRoots() {
+        return list(ConfigKey.WRITABLE_ROOTS).stream().map(p -> baseDir().resolve(ConfigLoader.expandHome(p)).normalize()).toList();
+    }
+
+    public List<Path> denyRead() {
+        return list(ConfigKey.DENY_READ).stream().map(p -> baseDir().resolve(ConfigLoader.expandHome(p)).normalize()).toList();
+    }
+
+    public Path runsDir() { return stateDir.resolve("runs"); }
+}

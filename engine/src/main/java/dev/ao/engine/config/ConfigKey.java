@@ -1,0 +1,53 @@
+package dev.ao.engine.config;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One key ao understands, with its type and built-in default. Dotted names follow the TOML tables
+ * ({@code scripts.execution_timeout} is {@code [scripts] execution_timeout}).
+ */
+public record ConfigKey(String name, Type type, Object defaultValue, String help) {
+
+    public enum Type { STRING, INT, BOOL, STRING_LIST, SIZE }
+
+    /** The environment variable that overrides this key: {@code AO_SCRIPTS_EXECUTION_TIMEOUT}. */
+    public String envName() {
+        return "AO_" + name.replace('.', '_').toUpperCase(Locale.ROOT);
+    }
+
+    public static final ConfigKey SANDBOX_MODE = new ConfigKey("sandbox_mode", Type.STRING, "workspace-write",
+            "read-only | workspace-write | danger-full-access (Codex's names)");
+    public static final ConfigKey NETWORK_ACCESS = new ConfigKey("sandbox_workspace_write.network_access", Type.BOOL, false,
+            "let scripts reach the network");
+    public static final ConfigKey WRITABLE_ROOTS = new ConfigKey("sandbox_workspace_write.writable_roots", Type.STRING_LIST, List.of(),
+            "extra directories a workspace-write run may write");
+    public static final ConfigKey ALLOWED_EXTENSIONS = new ConfigKey("scripts.allowed_extensions", Type.STRING_LIST,
+            List.of(".py", ".sh", ".js"), "script file extensions ao will run");
+    public static final ConfigKey EXECUTION_TIMEOUT = new ConfigKey("scripts.execution_timeout", Type.INT, 300,
+            "seconds before a run is killed (script.json and --timeout override)");
+    public static final ConfigKey CLEANUP_AFTER_RUN = new ConfigKey("scripts.cleanup_after_run", Type.BOOL, true,
+            "remove the run's temporary workspace afterwards (logs and summary stay)");
+    public static final ConfigKey SKILL_PATHS = new ConfigKey("skills.paths", Type.STRING_LIST,
+            List.of("skills", "dotcodex/skills"), "folders searched for skills, relative to the project root");
+    public static final ConfigKey DENY_READ = new ConfigKey("sandbox.deny_read", Type.STRING_LIST, List.of(),
+            "paths hidden from every run, on top of ~/.ssh, ~/.gnupg and other credentials");
+    public static final ConfigKey ENV_INCLUDE = new ConfigKey("sandbox.env_include", Type.STRING_LIST, List.of(),
+            "env var names or globs passed to scripts on top of the core set");
+    public static final ConfigKey MAX_PROCESSES = new ConfigKey("sandbox.max_processes", Type.INT, 256,
+            "processes a run may have at once");
+    public static final ConfigKey MAX_FILE_SIZE = new ConfigKey("sandbox.max_file_size", Type.SIZE, "8G",
+            "largest file a run may write (e.g. 512M, 8G)");
+    public static final ConfigKey MAX_MEMORY = new ConfigKey("sandbox.max_memory", Type.SIZE, "4G",
+            "address space per process of a run (e.g. 2G)");
+
+    public static final List<ConfigKey> ALL = List.of(SANDBOX_MODE, NETWORK_ACCESS, WRITABLE_ROOTS, ALLOWED_EXTENSIONS,
+            EXECUTION_TIMEOUT, CLEANUP_AFTER_RUN, SKILL_PATHS, DENY_READ, ENV_INCLUDE, MAX_PROCESSES, MAX_FILE_SIZE, MAX_MEMORY);
+
+    public static ConfigKey byName(String name) {
+        for (ConfigKey k : ALL) {
+            if (k.name.equals(name)) return k;
+        }
+        return null;
+    }
+}

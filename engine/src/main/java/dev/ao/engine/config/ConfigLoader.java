@@ -1,0 +1,301 @@
+package dev.ao.engine.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.ao.engine.AoException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and layers configuration: built-in defaults &lt; {@code ~/.config/ao/config.toml} &lt; the project's
+ * {@code dotcodex/config.toml} (found by walking up) &lt; {@code AO_*} env &lt; flags.
+ * An unknown key, a wrong type or a TOML syntax error is an {@link AoException} naming file, line and key.
+ */
+public final class ConfigLoader {
+
+    /** Codex keys that mean something to Codex only; a shared config.toml carries them, ao ignores them. */
+    private static final Set<String> CODEX_KEYS = Set.of("model", "model_provider", "model_providers", "approval_policy",
+            "model_reasoning_effort", "model_reasoning_summary", "model_verbosity", "model_context_window",
+            "model_max_output_tokens", "model_supports_reasoning_summaries", "profile", "profiles", "mcp_servers",
+            "shell_environment_policy", "history", "file_opener", "hide_agent_reasoning", "show_raw_agent_reasoning",
+            "notify", "project_doc_max_bytes", "project_doc_fallback_filenames", "tui", "disable_response_storage",
+            "instructions", "experimental_instructions_file", "tools", "projects", "preferred_auth_method",
+            "chatgpt_base_url", "review_model", "forced_login_method", "windows_wsl_setup_acknowledged", "features",
+            "otel", "sandbox_workspace_write.exclude_tmpdir_env_var", "sandbox_workspace_write.exclude_slash_tmp");
+
+    private static final String SEED_SANDBOX_MODE = "execution_environment.sandbox_mode";
+    private static final TomlMapper TOML = new TomlMapper();
+
+    private final Path cwd;
+    private final Map<String, String> env;
+    private final Path home;
+
+    public ConfigLoader(Path cwd, Map<String, String> env) {
+        this.cwd = cwd.toAbsolutePath().normalize();
+        this.env = env;
+        this.home = Path.of(env.getOrDefault("HOME", System.getProperty("user.home")));
+    }
+
+    public static ConfigLoader fromEnvironment() {
+        return new ConfigLoader(Path.of("").toAbsolutePath(), System.getenv());
+    }
+
+    public Path userConfigFile() {
+        String xdg = env.get("XDG_CONFIG_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : home.resolve(".config");
+        return base.resolve("ao").resolve("config.toml");
+    }
+
+    /** Walks up from the working directory to the first folder holding {@code dotcodex/config.toml} or {@code .ao/}. */
+    public Optional<Path> findProjectRoot() {
+        for (Path dir = cwd; dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("dotcodex").resolve("config.toml")) || Files.isDirectory(dir.resolve(".ao"))) {
+                return Optional.of(dir);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Path userStateDir() {
+        String xdg = env.get("XDG_STATE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : home.resolve(".local").resolve("state");
+        return base.resolve("ao");
+    }
+
+    /** Layers everything; {@code flags} maps key names to values given on the command line. */
+    public AoConfig load(Map<String, Object> flags) {
+        Map<String, ConfigValue> values = new LinkedHashMap<>();
+        for (ConfigKey key : ConfigKey.ALL) {
+            values.put(key.name(), new ConfigValue(key.defaultValue(), "default"));
+        }
+        List<Path> read = new ArrayList<>();
+        Path userFile = userConfigFile();
+        if (Files.isRegularFile(userFile)) {
+            applyFile(userFile, values);
+            read.add(userFile);
+        }
+        Optional<Path> project = findProjectRoot();
+        if (project.isPresent()) {
+            Path projectFile = project.get().resolve("dotcodex").resolve("config.toml");
+            if (Files.isRegularFile(projectFile)) {
+                applyFile(projectFile, values);
+                read.add(projectFile);
+            }
+        }
+        for (ConfigKey key : ConfigKey.ALL) {
+            String raw = env.get(key.envName());
+            if (raw != null) {
+                values.put(key.name(), new ConfigValue(fromString(key, raw, "env " + key.envName()), "env " + key.envName()));
+            }
+        }
+        flags.forEach((name, value) -> {
+            ConfigKey key = ConfigKey.byName(name);
+            if (key == null) throw new IllegalArgumentException("not a config key: " + name);
+            if (value != null) values.put(name, new ConfigValue(value, "flag"));
+        });
+        Path state = project.map(p -> p.resolve(".ao")).orElse(userStateDir());
+        validateSemantics(values);
+        return new AoConfig(Map.copyOf(values), project, state, List.copyOf(read), userFile);
+    }
+
+    private void validateSemantics(Map<String, ConfigValue> values) {
+        ConfigValue mode = values.get(ConfigKey.SANDBOX_MODE.name());
+        if (!List.of("read-only", "workspace-write", "danger-full-access").contains(String.valueOf(mode.value()))) {
+            throw AoException.usage(mode.origin() + ": sandbox_mode = \"" + mode.value()
+                    + "\" is not one of read-only, workspace-write, danger-full-access");
+        }
+        ConfigValue timeout = values.get(ConfigKey.EXECUTION_TIMEOUT.name());
+        if ((Integer) timeout.value() <= 0) {
+            throw AoException.usage(timeout.origin() + ": scripts.execution_timeout must be a positive number of seconds");
+        }
+        for (ConfigKey k : List.of(ConfigKey.MAX_FILE_SIZE, ConfigKey.MAX_MEMORY)) {
+            ConfigValue v = values.get(k.name());
+            parseSize(String.valueOf(v.value()), k.name(), v.origin());
+        }
+    }
+
+    private void applyFile(Path file, Map<String, ConfigValue> values) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw AoException.usage(file + ": cannot read config: " + e.getMessage());
+        }
+        JsonNode root;
+        try {
+            root = TOML.readTree(text);
+        } catch (JsonProcessingException e) {
+            JsonLocation loc = e.getLocation();
+            String where = loc != null && loc.getLineNr() > 0 ? ":" + loc.getLineNr() : "";
+            throw AoException.usage(file + where + ": TOML syntax error: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) return;
+        walk(file, text, "", (ObjectNode) root, values);
+    }
+
+    private void walk(Path file, String text, String prefix, ObjectNode node, Map<String, ConfigValue> values) {
+        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = prefix + e.getKey();
+            if (CODEX_KEYS.contains(name)) continue;
+            ConfigKey key = ConfigKey.byName(name);
+            if (name.equals(SEED_SANDBOX_MODE)) key = ConfigKey.SANDBOX_MODE;
+            int line = lineOf(text, name);
+            String origin = file + (line > 0 ? ":" + line : "");
+            if (key == null) {
+                if (e.getValue().isObject() && isTablePrefix(name + ".")) {
+                    walk(file, text, name + ".", (ObjectNode) e.getValue(), values);
+                    continue;
+                }
+                throw AoException.usage(origin + ": unknown key '" + name + "'" + suggestion(name));
+            }
+            values.put(key.name(), new ConfigValue(fromNode(key, e.getValue(), origin, name), origin));
+        }
+    }
+
+    private static boolean isTablePrefix(String prefix) {
+        if (SEED_SANDBOX_MODE.startsWith(prefix)) return true;
+        for (ConfigKey k : ConfigKey.ALL) if (k.name().startsWith(prefix)) return true;
+        for (String k : CODEX_KEYS) if (k.startsWith(prefix)) return true;
+        return false;
+    }
+
+    private static String suggestion(String name) {
+        String leaf = name.substring(name.lastIndexOf('.') + 1);
+        for (ConfigKey k : ConfigKey.ALL) {
+            if (k.name().endsWith("." + leaf) || k.name().equals(leaf)) return " (did you mean '" + k.name() + "'?)";
+        }
+        return "; see 'ao config show' for the keys ao knows";
+    }
+
+    /** Line of {@code key = } in the table the dotted name points at, or 0 if it cannot be told. */
+    static int lineOf(String text, String dotted) {
+        int dot = dotted.lastIndexOf('.');
+        String table = dot < 0 ? "" : dotted.substring(0, dot);
+        String leaf = dotted.substring(dot + 1);
+        Pattern header = Pattern.compile("^\\s*\\[\\s*([^\\]]+?)\\s*]\\s*(#.*)?$");
+        Pattern keyLine = Pattern.compile("^\\s*\"?" + Pattern.quote(leaf) + "\"?\\s*=");
+        Pattern dottedLine = Pattern.compile("^\\s*" + Pattern.quote(dotted) + "\\s*=");
+        String current = "";
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            Matcher h = header.matcher(lines[i]);
+            if (h.matches()) {
+                current = h.group(1).replace("\"", "").replace(" ", "");
+                continue;
+            }
+            if ((current.equals(table) && keyLine.matcher(lines[i]).find()) || (current.isEmpty() && dottedLine.matcher(lines[i]).find())) {
+                return i + 1;
+            }
+            if (current.equals(dotted)) return i; // the key is itself a table header
+        }
+        return 0;
+    }
+
+    private static Object fromNode(ConfigKey key, JsonNode v, String origin, String name) {
+        switch (key.type()) {
+            case STRING:
+                if (!v.isTextual()) throw wrongType(origin, name, "a string", v);
+                return v.asText();
+            case INT:
+                if (!v.isIntegralNumber()) throw wrongType(origin, name, "an integer", v);
+                return v.asInt();
+            case BOOL:
+                if (!v.isBoolean()) throw wrongType(origin, name, "true or false", v);
+                return v.asBoolean();
+            case SIZE:
+                if (!v.isTextual() && !v.isIntegralNumber()) throw wrongType(origin, name, "a size like \"512M\"", v);
+                parseSize(v.asText(), name, origin);
+                return v.asText();
+            case STRING_LIST:
+                if (!v.isArray()) throw wrongType(origin, name, "an array of strings", v);
+                List<String> out = new ArrayList<>();
+                for (JsonNode item : v) {
+                    if (!item.isTextual()) throw wrongType(origin, name, "an array of strings", v);
+                    out.add(item.asText());
+                }
+                return List.copyOf(out);
+            default:
+                throw new IllegalStateException();
+        }
+    }
+
+    private static AoException wrongType(String origin, String name, String expected, JsonNode got) {
+        return AoException.usage(origin + ": key '" + name + "' must be " + expected + ", got " + describe(got));
+    }
+
+    private static String describe(JsonNode n) {
+        if (n.isTextual()) return "the string \"" + n.asText() + "\"";
+        if (n.isArray()) return "an array";
+        if (n.isObject()) return "a table";
+        return n.getNodeType().name().toLowerCase(Locale.ROOT) + " " + n;
+    }
+
+    /** Converts an env or flag string into the key's type. */
+    public static Object fromString(ConfigKey key, String raw, String origin) {
+        String s = raw.trim();
+        switch (key.type()) {
+            case STRING:
+                return s;
+            case INT:
+                try {
+                    return Integer.parseInt(s);
+                } catch (NumberFormatException e) {
+                    throw AoException.usage(origin + ": " + key.name() + " must be an integer, got \"" + raw + "\"");
+                }
+            case BOOL:
+                if (s.equalsIgnoreCase("true") || s.equals("1") || s.equalsIgnoreCase("yes")) return true;
+                if (s.equalsIgnoreCase("false") || s.equals("0") || s.equalsIgnoreCase("no")) return false;
+                throw AoException.usage(origin + ": " + key.name() + " must be true or false, got \"" + raw + "\"");
+            case SIZE:
+                parseSize(s, key.name(), origin);
+                return s;
+            case STRING_LIST:
+                return s.isEmpty() ? List.of() : Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+            default:
+                throw new IllegalStateException();
+        }
+    }
+
+    /** Parses {@code 1024}, {@code 512K}, {@code 64M}, {@code 8G} into bytes; {@code unlimited} is -1. */
+    public static long parseSize(String s, String key, String origin) {
+        String t = s.trim().toUpperCase(Locale.ROOT);
+        if (t.equals("UNLIMITED")) return -1;
+        Matcher m = Pattern.compile("^(\\d+)\\s*([KMGT]?)I?B?$").matcher(t);
+        if (!m.matches()) {
+            throw AoException.usage(origin + ": " + key + " must be a size like 512M or 8G, got \"" + s + "\"");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "K" -> n << 10;
+            case "M" -> n << 20;
+            case "G" -> n << 30;
+            case "T" -> n << 40;
+            default -> n;
+        };
+    }
+
+    public static String expandHome(String p) {
+        if (p.equals("~") || p.startsWith("~/")) {
+            return System.getenv().getOrDefault("HOME", System.getProperty("user.home")) + p.substring(1);
+        }
+        return p;
+    }
+}

@@ -1,0 +1,238 @@
+package dev.ao.engine.exec;
+
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The one place that spawns and kills processes.
+ *
+ * <p>Output goes straight from the child into the log files (no pipe through the JVM) unless there are
+ * secrets to mask: then it is pumped through {@link MaskingOutputStream}. Either way nothing is held in
+ * memory, and a grandchild that keeps a pipe open cannot make ao wait: when the run ends, its whole tree
+ * is killed, and pumps are joined for a bounded time only.
+ *
+ * <p>Killing a tree: SIGTERM to every process of the run (descendants, and the run's cgroup when there is
+ * one), then after a grace period SIGKILL to all of them. Under bwrap with {@code --unshare-pid
+ * --die-with-parent}, killing bwrap also tears down the whole pid namespace, double-forked grandchildren
+ * included.
+ */
+public final class ProcessSupervisor {
+
+    /** How a run ended from the process's point of view. */
+    public enum Ending { EXITED, TIMED_OUT, CANCELED }
+
+    public record Outcome(int exitCode, Ending ending) {}
+
+    /**
+     * @param mask    secrets to replace by {@code ***} in the logs; empty for the direct (fastest) path
+     * @param cgroup  the run's pids cgroup, if the host has one; the child joins it before it execs
+     */
+    public record Spec(List<String> command, Map<String, String> env, Path cwd, Path stdout, Path stderr,
+                       List<String> mask, Optional<ProcessCgroup> cgroup) {}
+
+    /** A quick, bounded command (probes, version checks): output captured in memory, small by nature. */
+    public record Captured(int exitCode, String stdout, String stderr, boolean timedOut) {}
+
+    private ProcessSupervisor() {}
+
+    public static Running start(Spec spec) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        if (spec.cgroup().isPresent()) {
+            // join the cgroup before exec so no fork escapes it; the path is an argument, never part of the script
+            cmd.addAll(List.of("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", spec.cgroup().get().procsFile().toString()));
+        }
+        cmd.addAll(spec.command());
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(spec.cwd().toFile());
+        pb.environment().clear();
+        pb.environment().putAll(spec.env());
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        boolean masked = !spec.mask().isEmpty();
+        if (!masked) {
+            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(spec.stdout().toFile()));
+            pb.redirectError(ProcessBuilder.Redirect.appendTo(spec.stderr().toFile()));
+        }
+        Process p = pb.start();
+        Running r = new Running(p, spec);
+        if (masked) {
+            r.pumps.add(pump("ao-stdout", p.getInputStream(), spec.stdout(), spec.mask(), r.bytes));
+            r.pumps.add(pump("ao-stderr", p.getErrorStream(), spec.stderr(), spec.mask(), r.bytes));
+        }
+        return r;
+    }
+
+    private static Thread pump(String name, InputStream in, Path file, List<String> mask, AtomicLong counter) {
+        Thread t = new Thread(() -> {
+            try (in; OutputStream out = new MaskingOutputStream(new FileOutputStream(file.toFile(), true), mask)) {
+                byte[] buf = new byte[64 * 1024];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    out.write(buf, 0, n);
+                    counter.addAndGet(n);
+                }
+            } catch (IOException ignored) {
+                // the stream was closed under us when the run ended: what was read is written
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** A started process tree. */
+    public static final class Running {
+        private final Process process;
+        private final Spec spec;
+        private final List<Thread> pumps = new ArrayList<>();
+        private final AtomicLong bytes = new AtomicLong();
+        private volatile boolean canceled;
+
+        private Running(Process process, Spec spec) {
+            this.process = process;
+            this.spec = spec;
+        }
+
+        public long pid() { return process.pid(); }
+
+        /** Bytes of stdout + stderr so far. */
+        public long bytesWritten() {
+            if (!pumps.isEmpty()) return bytes.get();
+            try {
+                return Files.size(spec.stdout()) + Files.size(spec.stderr());
+            } catch (IOException e) {
+                return 0;
+            }
+        }
+
+        /** Asks the run to stop; {@link #await} then ends the tree and returns {@link Ending#CANCELED}. */
+        public void cancel() {
+            canceled = true;
+        }
+
+        public boolean isAlive() { return process.isAlive(); }
+
+        /** Waits for the process, the timeout or a cancel; whichever comes first, no process of the tree is left. */
+        public Outcome await(Duration timeout, Duration grace) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            Ending ending = Ending.EXITED;
+            while (true) {
+                if (process.waitFor(100, TimeUnit.MILLISECONDS)) break;
+                if (canceled) { ending = Ending.CANCELED; break; }
+                if (System.nanoTime() >= deadline) { ending = Ending.TIMED_OUT; break; }
+            }
+            if (ending != Ending.EXITED) {
+                terminate(grace);
+            } else {
+                // the script is done: background children it left behind go with it
+                terminate(Duration.ofMillis(200));
+            }
+            process.waitFor();
+            for (Thread t : pumps) t.join(2000);
+            spec.cgroup().ifPresent(ProcessCgroup::remove);
+            int code = process.exitValue();
+            return new Outcome(code, ending);
+        }
+
+        private Set<ProcessHandle> tree() {
+            Set<ProcessHandle> all = new LinkedHashSet<>();
+            process.descendants().forEach(all::add);
+            spec.cgroup().ifPresent(c -> all.addAll(c.processes()));
+            all.remove(ProcessHandle.current());
+            return all;
+        }
+
+        /** SIGTERM to every process of the run, then SIGKILL to whatever is left after {@code grace}. */
+        void terminate(Duration grace) throws InterruptedException {
+            Set<ProcessHandle> all = tree();
+            if (all.isEmpty() && !process.isAlive()) return;
+            // TERM the script's processes, not bwrap itself: bwrap would take them down with SIGKILL at once
+            all.forEach(ProcessHandle::destroy);
+            if (all.isEmpty()) process.toHandle().destroy();
+            long end = System.nanoTime() + grace.toNanos();
+            while (System.nanoTime() < end) {
+                if (!process.isAlive() && tree().isEmpty()) return;
+                Thread.sleep(50);
+            }
+            for (int round = 0; round < 20; round++) {
+                process.toHandle().destroyForcibly();
+                Set<ProcessHandle> left = tree();
+                left.forEach(ProcessHandle::destroyForcibly);
+                if (!process.isAlive() && left.isEmpty()) return;
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /**
+     * Starts a supervisor that outlives this process and its terminal: its own session ({@code setsid}),
+     * stdin from /dev/null, output to {@code log}. Returns its pid.
+     */
+    public static ProcessHandle spawnDetached(List<String> command, Path cwd, Map<String, String> env, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        Binaries.which("setsid", env.get("PATH")).or(() -> Binaries.which("/usr/bin/setsid", null))
+                .ifPresent(p -> cmd.add(p.toString()));
+        cmd.addAll(command);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.redirectErrorStream(true);
+        return pb.start().toHandle();
+    }
+
+    /** Sends SIGTERM to a process that is not our child (a detached supervisor); false if it is gone. */
+    public static boolean terminate(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::destroy).orElse(false);
+    }
+
+    /** Runs a short command to completion with captured output; for probes, never for scripts. */
+    public static Captured capture(List<String> command, Map<String, String> env, Duration timeout) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command);
+            if (env != null) {
+                pb.environment().clear();
+                pb.environment().putAll(env);
+            }
+            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            Path out = Files.createTempFile("ao-probe", ".out");
+            Path err = Files.createTempFile("ao-probe", ".err");
+            try {
+                pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+                Process p = pb.start();
+                boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                if (!done) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly().waitFor();
+                }
+                return new Captured(done ? p.exitValue() : -1, read(out), read(err), !done);
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            return new Captured(-1, "", e.getMessage() == null ? e.toString() : e.getMessage(), false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Captured(-1, "", "interrupted", false);
+        }
+    }
+
+    private static String read(Path p) throws IOException {
+        byte[] b = Files.readAllBytes(p);
+        return new String(b, 0, Math.min(b.length, 64 * 1024), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,78 @@
+package dev.ao.engine.run;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ao.engine.script.SourceRef;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * What {@code run.json} holds: everything about one run. Files are the truth; this is their value.
+ *
+ * @param label      the skill id, or the script's file name for a run by path
+ * @param script     the script file as given (the copy that ran is {@code scriptCopy} in the run folder)
+ * @param params     parameters with secrets masked
+ * @param sandbox    the policy that was applied, as recorded
+ * @param supervisor the process supervising the run; if it is gone while the run is not finished, the run is lost
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RunRecord(String id, String label, String skill, String script, String scriptCopy, SourceRef source,
+                        RunState state, Integer exitCode, String reason, String createdAt, String startedAt,
+                        String endedAt, Long durationMs, Integer timeoutSeconds, ObjectNode params, JsonNode sandbox,
+                        Supervisor supervisor, String workspace, Boolean workspaceKept, String summary,
+                        Boolean summaryTruncated, Map<String, String> outputs, String stdoutLog, String stderrLog,
+                        Approval approval, String cwd) {
+
+    public record Supervisor(long pid, String startedAt, String host) {
+        public static Supervisor current() {
+            ProcessHandle self = ProcessHandle.current();
+            String start = self.info().startInstant().map(Instant::toString).orElse(null);
+            String host = System.getenv().getOrDefault("HOSTNAME", "");
+            return new Supervisor(self.pid(), start, host);
+        }
+
+        /** Whether the supervising process still exists (same pid and same start time, so not a reused pid). */
+        public boolean alive() {
+            return ProcessHandle.of(pid).map(h -> h.isAlive() && (startedAt == null
+                    || h.info().startInstant().map(i -> i.toString().equals(startedAt)).orElse(true))).orElse(false);
+        }
+    }
+
+    public record Approval(String decision, String by, String at) {}
+
+    public RunRecord withState(RunState s, String why) {
+        return new RunRecord(id, label, skill, script, scriptCopy, source, s, exitCode, why, createdAt, startedAt, endedAt,
+                durationMs, timeoutSeconds, params, sandbox, supervisor, workspace, workspaceKept, summary, summaryTruncated,
+                outputs, stdoutLog, stderrLog, approval, cwd);
+    }
+
+    public RunRecord withStart(Instant at, JsonNode appliedSandbox) {
+        return new RunRecord(id, label, skill, script, scriptCopy, source, RunState.RUNNING, exitCode, reason, createdAt,
+                at.toString(), endedAt, durationMs, timeoutSeconds, params, appliedSandbox, supervisor, workspace, workspaceKept,
+                summary, summaryTruncated, outputs, stdoutLog, stderrLog, approval, cwd);
+    }
+
+    public RunRecord withApproval(Approval a) {
+        return new RunRecord(id, label, skill, script, scriptCopy, source, state, exitCode, reason, createdAt, startedAt,
+                endedAt, durationMs, timeoutSeconds, params, sandbox, supervisor, workspace, workspaceKept, summary,
+                summaryTruncated, outputs, stdoutLog, stderrLog, a, cwd);
+    }
+
+    public RunRecord withEnd(RunState s, Integer exit, String why, Instant at, String sum, Boolean truncated,
+                             Map<String, String> outs, Boolean kept) {
+        Long dur = startedAt == null ? null : Duration.between(Instant.parse(startedAt), at).toMillis();
+        return new RunRecord(id, label, skill, script, scriptCopy, source, s, exit, why, createdAt, startedAt, at.toString(),
+                dur, timeoutSeconds, params, sandbox, supervisor, workspace, kept, sum, truncated, outs, stdoutLog, stderrLog,
+                approval, cwd);
+    }
+
+    /** Duration so far for a live run, final for an ended one; null if it never started. */
+    public Long elapsedMs() {
+        if (durationMs != null) return durationMs;
+        if (startedAt == null) return null;
+        return Duration.between(Instant.parse(startedAt), Instant.now()).toMillis();
+    }
+}

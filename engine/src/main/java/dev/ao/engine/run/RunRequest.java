@@ -1,0 +1,17 @@
+package dev.ao.engine.run;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One {@code ao run}, as options say it. Nulls mean "not given": the script's or the config's value applies.
+ *
+ * @param runId a run folder already reserved (detached runs: the launcher prints the id before the run starts)
+ */
+public record RunRequest(String target, List<String> params, Integer timeoutSeconds, String sandbox, Boolean network,
+                         Path workspace, boolean keepWorkspace, boolean approve, Path cwd, String runId) {
+
+    public static RunRequest of(String target, List<String> params, Path cwd) {
+        return new RunRequest(target, params, null, null, null, null, false, false, cwd, null);
+    }
+}

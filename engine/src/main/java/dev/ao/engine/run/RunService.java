@@ -1,0 +1,414 @@
+package dev.ao.engine.run;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ao.engine.AoException;
+import dev.ao.engine.ExitCode;
+import dev.ao.engine.config.AoConfig;
+import dev.ao.engine.config.ConfigKey;
+import dev.ao.engine.exec.Binaries;
+import dev.ao.engine.exec.MaskingOutputStream;
+import dev.ao.engine.exec.ProcessCgroup;
+import dev.ao.engine.exec.ProcessSupervisor;
+import dev.ao.engine.sandbox.BwrapCommand;
+import dev.ao.engine.sandbox.EnvPolicy;
+import dev.ao.engine.sandbox.Limits;
+import dev.ao.engine.sandbox.SandboxMode;
+import dev.ao.engine.sandbox.SandboxPlanner;
+import dev.ao.engine.sandbox.SandboxPolicy;
+import dev.ao.engine.script.BoundParameters;
+import dev.ao.engine.script.Interpreter;
+import dev.ao.engine.script.ParameterBinder;
+import dev.ao.engine.script.ScriptResolver;
+import dev.ao.engine.script.ScriptSpec;
+import dev.ao.engine.skill.SkillCatalog;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Runs one script: resolve, validate, check demands, record, ask for approval, sandbox, execute under a
+ * timeout, extract the summary, clean up. The front ends (CLI, TUI, shell) only build the request and show
+ * what comes back.
+ */
+public final class RunService {
+    /** Time between SIGTERM and SIGKILL when a run is stopped. */
+    public static final Duration GRACE = Duration.ofSeconds(2);
+    /** Exit code of a process killed by SIGXFSZ (file size limit): 128 + 25. */
+    private static final int SIGXFSZ_EXIT = 153;
+
+    private final AoConfig config;
+    private final Map<String, String> env;
+    private final RunStore store;
+    private final SkillCatalog catalog;
+
+    public RunService(AoConfig config, Map<String, String> env, SkillCatalog catalog) {
+        this.config = config;
+        this.env = env;
+        this.store = new RunStore(config.runsDir());
+        this.catalog = catalog;
+    }
+
+    public RunStore store() {
+        return store;
+    }
+
+    /** Everything decided before anything runs; building it is where bad input is refused. */
+    public record Prepared(RunRequest request, ScriptSpec spec, BoundParameters params, List<String> interpreter,
+                           SandboxMode mode, boolean network, int timeoutSeconds, String approvalWhy, Path bwrap,
+                           Path prlimit) {
+        public boolean needsApproval() {
+            return approvalWhy != null;
+        }
+    }
+
+    public Prepared prepare(RunRequest req) {
+        ScriptSpec spec = ScriptResolver.resolve(req.target(), req.cwd(), catalog, config.skillPaths());
+        List<String> allowed = config.allowedExtensions();
+        if (!allowed.contains(spec.extension())) {
+            throw AoException.refused(spec.scriptFile() + ": extension '" + spec.extension()
+                    + "' is not in [scripts] allowed_extensions (" + String.join(", ", allowed) + ")");
+        }
+        BoundParameters params = ParameterBinder.bind(spec, req.params());
+        String modeText = req.sandbox() != null ? req.sandbox() : spec.sandbox() != null ? spec.sandbox() : config.sandboxMode();
+        SandboxMode mode = SandboxMode.parse(modeText, req.sandbox() != null ? "--sandbox" : spec.sandbox() != null
+                ? String.valueOf(spec.specFile()) : config.origin(ConfigKey.SANDBOX_MODE));
+        boolean network = Boolean.FALSE.equals(req.network()) ? false
+                : Boolean.TRUE.equals(req.network()) || config.networkAccess() || Boolean.TRUE.equals(spec.demands().network());
+        int timeout = req.timeoutSeconds() != null ? req.timeoutSeconds() : spec.timeout() != null ? spec.timeout() : config.executionTimeout();
+        if (timeout <= 0) throw AoException.usage("--timeout must be a positive number of seconds, got " + timeout);
+        List<String> interpreter = Interpreter.command(spec.scriptFile());
+        String path = env.get("PATH");
+        List<String> needed = new ArrayList<>();
+        needed.add(Interpreter.program(interpreter));
+        needed.addAll(spec.demands().binaries());
+        for (String b : needed) {
+            if (Binaries.which(b, path).isEmpty()) {
+                throw new AoException(ExitCode.MISSING_DEMAND, spec.label() + " demands the binary '" + b
+                        + "', which is not on PATH; install it or fix PATH");
+            }
+        }
+        List<String> missingEnv = EnvPolicy.missing(env, spec.demands());
+        if (!missingEnv.isEmpty()) {
+            throw new AoException(ExitCode.MISSING_DEMAND, spec.label() + " demands the env var" + (missingEnv.size() > 1 ? "s " : " ")
+                    + String.join(", ", missingEnv) + ", not set");
+        }
+        Path bwrap = null;
+        if (mode != SandboxMode.DANGER_FULL_ACCESS) {
+            bwrap = Binaries.which("bwrap", path).or(() -> Binaries.which("/usr/bin/bwrap", null)).orElseThrow(() -> AoException.refused(
+                    "sandbox unavailable: bubblewrap (bwrap) is not installed; install it (apt-get install bubblewrap) "
+                            + "or choose --sandbox danger-full-access explicitly"));
+        }
+        Path prlimit = Binaries.which("prlimit", path).or(() -> Binaries.which("/usr/bin/prlimit", null)).orElse(null);
+        String why = null;
+        if (spec.approvalRequired()) why = "script.json says risk: approval_required";
+        if (mode == SandboxMode.DANGER_FULL_ACCESS) why = (why == null ? "" : why + "; ") + "sandbox danger-full-access";
+        return new Prepared(req, spec, params, interpreter, mode, network, timeout, why, bwrap, prlimit);
+    }
+
+    /** Records the run as queued; {@link Active#await} then approves, runs and finishes it. */
+    public Active start(Prepared p, Approver approver, RunListener listener) {
+        RunRequest req = p.request();
+        String id = req.runId() != null ? req.runId() : store.newRunDir();
+        Path runDir = store.dir(id);
+        try {
+            Files.createDirectories(runDir);
+            Path workspace = req.workspace() != null ? req.workspace().toAbsolutePath().normalize() : runDir.resolve("workspace");
+            Files.createDirectories(workspace);
+            Path scriptCopy = runDir.resolve(p.spec().scriptFile().getFileName().toString());
+            Files.copy(p.spec().scriptFile(), scriptCopy);
+            Files.write(runDir.resolve(RunStore.STDOUT), new byte[0]);
+            Files.write(runDir.resolve(RunStore.STDERR), new byte[0]);
+            RunStore.writeAtomically(runDir.resolve(RunStore.PARAMS), RunStore.toJson(p.params().masked()));
+            RunRecord r = new RunRecord(id, p.spec().label(), p.spec().skill(), p.spec().scriptFile().toString(),
+                    scriptCopy.getFileName().toString(), p.spec().source(), RunState.QUEUED, null, null, Instant.now().toString(),
+                    null, null, null, p.timeoutSeconds(), p.params().masked(), null, RunRecord.Supervisor.current(),
+                    workspace.toString(), null, null, null, null, runDir.resolve(RunStore.STDOUT).toString(),
+                    runDir.resolve(RunStore.STDERR).toString(), null, req.cwd().toString());
+            store.write(r);
+            store.event(id, RunState.QUEUED, Map.of("label", r.label()));
+            listener.state(r);
+            return new Active(p, r, workspace, approver, listener);
+        } catch (IOException e) {
+            throw new AoException(ExitCode.FAILED, runDir + ": cannot prepare the run: " + e.getMessage());
+        }
+    }
+
+    /** A recorded run on its way. */
+    public final class Active {
+        private final Prepared p;
+        private final Path workspace;
+        private final Approver approver;
+        private final RunListener listener;
+        private volatile RunRecord record;
+        private volatile ProcessSupervisor.Running running;
+        private volatile boolean canceled;
+
+        private Active(Prepared p, RunRecord r, Path workspace, Approver approver, RunListener listener) {
+            this.p = p;
+            this.record = r;
+            this.workspace = workspace;
+            this.approver = approver;
+            this.listener = listener;
+        }
+
+        public String id() { return record.id(); }
+
+        public RunRecord record() { return record; }
+
+        public long bytesWritten() {
+            ProcessSupervisor.Running r = running;
+            return r == null ? 0 : r.bytesWritten();
+        }
+
+        /** Stops the run (Ctrl-C, {@code ao runs cancel}): the tree is killed and the run ends canceled. */
+        public void cancel() {
+            canceled = true;
+            ProcessSupervisor.Running r = running;
+            if (r != null) r.cancel();
+        }
+
+        private void transition(RunRecord next, Map<String, ?> detail) {
+            record = next;
+            store.write(next);
+            store.event(next.id(), next.state(), detail);
+            listener.state(next);
+        }
+
+        /** Runs to the end and returns the final record. */
+        public RunRecord await() throws InterruptedException {
+            if (p.needsApproval()) {
+                transition(record.withState(RunState.WAITING_APPROVAL, p.approvalWhy()), Map.of("why", p.approvalWhy()));
+                Approver.Decision d = p.request().approve()
+                        ? new Approver.Decision(true, "--approve (" + env.getOrDefault("USER", "unknown user") + ")")
+                        : approver.decide(new Approver.Request(record.id(), record.label(), p.params().masked(), p.mode().id(),
+                        p.network(), head(p.spec().scriptFile()), p.approvalWhy()));
+                RunRecord.Approval a = new RunRecord.Approval(d.approved() ? "approved" : "rejected", d.by(), Instant.now().toString());
+                record = record.withApproval(a);
+                if (!d.approved() || canceled) {
+                    String why = canceled ? "canceled while waiting for approval" : "rejected by " + d.by();
+                    finish(canceled ? RunState.CANCELED : RunState.REJECTED, canceled ? ExitCode.CANCELED.code() : ExitCode.REFUSED.code(),
+                            why, Map.of("by", d.by()), null);
+                    return record;
+                }
+                store.event(record.id(), RunState.WAITING_APPROVAL, Map.of("decision", "approved", "by", d.by()));
+            }
+            if (canceled) {
+                finish(RunState.CANCELED, ExitCode.CANCELED.code(), "canceled before it started", Map.of(), null);
+                return record;
+            }
+            if (p.mode() == SandboxMode.DANGER_FULL_ACCESS) {
+                listener.warning("danger-full-access: this run is NOT sandboxed: it can read, write and reach everything you can");
+            }
+            Path priv = null;
+            Optional<ProcessCgroup> cgroup = Optional.empty();
+            try {
+                priv = privateDir(record.id());
+                Path paramsFile = priv.resolve("params.json");
+                Files.write(paramsFile, RunStore.toJson(p.params().values()));
+                Path summaryFile = priv.resolve("summary.md");
+                Path outputFile = priv.resolve("outputs.env");
+                Files.write(summaryFile, new byte[0]);
+                Files.write(outputFile, new byte[0]);
+
+                EnvPolicy.Result envResult = EnvPolicy.apply(env, p.spec().demands(), config.list(ConfigKey.ENV_INCLUDE));
+                Map<String, String> childEnv = new LinkedHashMap<>(envResult.env());
+                childEnv.putAll(p.params().env());
+                childEnv.put("AO_RUN_ID", record.id());
+                childEnv.put("AO_WORKSPACE", workspace.toString());
+                childEnv.put("AO_SUMMARY", summaryFile.toString());
+                childEnv.put("AO_OUTPUT", outputFile.toString());
+                childEnv.put("AO_PARAMS", paramsFile.toString());
+                childEnv.put("AO_SANDBOX_MODE", p.mode().id());
+
+                Limits limits = new Limits((Integer) config.get(ConfigKey.MAX_PROCESSES),
+                        config.size(ConfigKey.MAX_FILE_SIZE), config.size(ConfigKey.MAX_MEMORY));
+                cgroup = ProcessCgroup.create(record.id(), limits.maxProcesses());
+                List<String> cmd = new ArrayList<>();
+                if (p.prlimit() != null) {
+                    cmd.add(p.prlimit().toString());
+                    if (limits.maxFileSize() > 0) cmd.add("--fsize=" + limits.maxFileSize());
+                    if (limits.maxMemory() > 0) cmd.add("--as=" + limits.maxMemory());
+                    if (cgroup.isEmpty() && limits.maxProcesses() > 0) cmd.add("--nproc=" + limits.maxProcesses());
+                    cmd.add("--");
+                }
+                cmd.addAll(p.interpreter());
+                cmd.add(p.spec().scriptFile().toString());
+                cmd.addAll(p.params().argv());
+
+                List<Path> visible = new ArrayList<>(List.of(p.spec().scriptFile().getParent(), p.request().cwd()));
+                config.projectRoot().ifPresent(visible::add);
+                SandboxPolicy policy = SandboxPlanner.plan(p.mode(), p.network(), workspace, priv, visible,
+                        config.writableRoots(), config.denyRead(), p.spec().demands(), env, limits);
+                List<String> command = p.mode() == SandboxMode.DANGER_FULL_ACCESS
+                        ? withSetsid(cmd) : BwrapCommand.wrap(p.bwrap().toString(), policy, cmd);
+                List<String> mask = new ArrayList<>(p.params().secretValues());
+                mask.addAll(envResult.secretValues());
+
+                transition(record.withStart(Instant.now(), describe(policy, cgroup, envResult, p.prlimit() != null)), Map.of());
+                Path runDir = store.dir(record.id());
+                running = ProcessSupervisor.start(new ProcessSupervisor.Spec(command, childEnv, workspace,
+                        runDir.resolve(RunStore.STDOUT), runDir.resolve(RunStore.STDERR), mask, cgroup));
+                if (canceled) running.cancel();
+                ProcessSupervisor.Outcome out = running.await(Duration.ofSeconds(p.timeoutSeconds()), GRACE);
+                RunState state;
+                int exit = out.exitCode();
+                String why = null;
+                switch (out.ending()) {
+                    case TIMED_OUT -> { state = RunState.TIMED_OUT; exit = ExitCode.TIMEOUT.code(); why = "timed out after " + p.timeoutSeconds() + " s"; }
+                    case CANCELED -> { state = RunState.CANCELED; exit = ExitCode.CANCELED.code(); why = "canceled"; }
+                    default -> {
+                        state = exit == 0 ? RunState.SUCCEEDED : RunState.FAILED;
+                        if (exit != 0) why = failureReason(exit, cgroup, limits, runDir.resolve(RunStore.STDERR));
+                        if (exit != 0 && why.startsWith("sandbox could not start")) exit = ExitCode.REFUSED.code();
+                    }
+                }
+                Summary s = Summary.extract(summaryFile, runDir.resolve(RunStore.STDOUT), record.id());
+                Map<String, String> outputs = new LinkedHashMap<>();
+                Summary.outputs(outputFile).forEach((k, v) -> outputs.put(k, MaskingOutputStream.mask(v, mask)));
+                String full = MaskingOutputStream.mask(s.full(), mask);
+                if (!full.isEmpty()) RunStore.writeAtomically(runDir.resolve(RunStore.SUMMARY), full.getBytes(StandardCharsets.UTF_8));
+                record = record.withEnd(record.state(), null, null, Instant.now(), MaskingOutputStream.mask(s.text(), mask),
+                        s.truncated(), outputs, null);
+                finish(state, exit, why, Map.of("exit_code", exit), mask);
+                return record;
+            } catch (IOException e) {
+                finish(RunState.FAILED, ExitCode.FAILED.code(), "ao could not run the script: " + e.getMessage(), Map.of(), List.of());
+                throw new AoException(ExitCode.FAILED, record.id() + ": " + e.getMessage(), e);
+            } finally {
+                cgroup.ifPresent(ProcessCgroup::remove);
+                deleteTree(priv);
+            }
+        }
+
+        private void finish(RunState state, int exit, String why, Map<String, ?> detail, List<String> mask) {
+            boolean defaultWorkspace = p.request().workspace() == null;
+            boolean keep = !defaultWorkspace || p.request().keepWorkspace() || !config.cleanupAfterRun();
+            if (!keep) deleteTree(workspace);
+            RunRecord done = record.withEnd(state, exit, why, Instant.now(), record.summary(), record.summaryTruncated(),
+                    record.outputs(), keep);
+            Map<String, Object> d = new LinkedHashMap<>(detail);
+            if (why != null) d.put("reason", why);
+            transition(done, d);
+        }
+    }
+
+    private static List<String> withSetsid(List<String> cmd) {
+        Optional<Path> setsid = Binaries.which("setsid", System.getenv("PATH")).or(() -> Binaries.which("/usr/bin/setsid", null));
+        if (setsid.isEmpty()) return cmd;
+        List<String> out = new ArrayList<>();
+        out.add(setsid.get().toString());
+        out.addAll(cmd);
+        return out;
+    }
+
+    private String failureReason(int exit, Optional<ProcessCgroup> cgroup, Limits limits, Path stderr) {
+        String head = "";
+        try (var in = Files.newInputStream(stderr)) {
+            head = new String(in.readNBytes(512), StandardCharsets.UTF_8);
+        } catch (IOException ignored) {
+            // no stderr to explain it
+        }
+        if (head.startsWith("bwrap:")) {
+            return "sandbox could not start: " + head.lines().findFirst().orElse("").strip()
+                    + "; check 'ao doctor', or choose --sandbox danger-full-access explicitly";
+        }
+        if (exit == SIGXFSZ_EXIT) {
+            return "file size limit exceeded (sandbox.max_file_size = " + config.get(ConfigKey.MAX_FILE_SIZE) + ")";
+        }
+        if (cgroup.map(ProcessCgroup::limitHit).orElse(false)) {
+            return "process limit reached (sandbox.max_processes = " + limits.maxProcesses() + "); exit code " + exit;
+        }
+        if (exit > 128 && exit < 160) return "killed by signal " + (exit - 128) + " (exit code " + exit + ")";
+        return "exit code " + exit;
+    }
+
+    private static ObjectNode describe(SandboxPolicy p, Optional<ProcessCgroup> cgroup, EnvPolicy.Result env, boolean prlimit) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        ObjectNode n = f.objectNode();
+        n.put("mode", p.mode().id());
+        n.put("network", p.network());
+        n.put("mechanism", p.confined() ? "bwrap" : "none");
+        n.put("workspace", p.workspace().toString());
+        ArrayNode w = n.putArray("writable");
+        p.writable().forEach(x -> w.add(x.toString()));
+        ArrayNode ro = n.putArray("read_only");
+        p.readOnly().stream().filter(Files::exists).forEach(x -> ro.add(x.toString()));
+        ArrayNode h = n.putArray("hidden");
+        p.hidden().forEach(x -> h.add(x.toString()));
+        ObjectNode l = n.putObject("limits");
+        l.put("max_processes", p.limits().maxProcesses());
+        l.put("max_file_size", p.limits().maxFileSize());
+        l.put("max_memory", p.limits().maxMemory());
+        l.put("processes_enforced_by", cgroup.map(c -> "cgroup " + c.describe()).orElse(prlimit ? "rlimit" : "none"));
+        l.put("files_and_memory_enforced_by", prlimit ? "rlimit" : "none");
+        ArrayNode dropped = n.putArray("env_dropped");
+        env.dropped().forEach(dropped::add);
+        return n;
+    }
+
+    private static List<String> head(Path script) {
+        try (var lines = Files.lines(script, StandardCharsets.UTF_8)) {
+            return lines.limit(15).toList();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return List.of();
+        }
+    }
+
+    private static Path privateDir(String id) throws IOException {
+        return Files.createTempDirectory("ao-run-" + id + "-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+
+    static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) return;
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException ignored) {
+            // what is left is harmless; the run is recorded either way
+        }
+    }
+
+    /** The exit code {@code ao run} returns for a finished run. */
+    public static int exitCode(RunRecord r) {
+        return switch (r.state()) {
+            case SUCCEEDED -> 0;
+            case TIMED_OUT -> ExitCode.TIMEOUT.code();
+            case CANCELED -> ExitCode.CANCELED.code();
+            case REJECTED -> ExitCode.REFUSED.code();
+            case FAILED -> r.exitCode() == null || r.exitCode() == 0 ? 1 : r.exitCode();
+            default -> 1;
+        };
+    }
+
+    static Set<RunState> live() {
+        return Set.of(RunState.QUEUED, RunState.WAITING_APPROVAL, RunState.RUNNING);
+    }
+}

@@ -1,0 +1,241 @@
+package dev.ao.engine.run;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ao.engine.AoException;
+import dev.ao.engine.ExitCode;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * The runs folder: {@code <state>/runs/<id>/} with run.json, events.jsonl, stdout.log, stderr.log, the script
+ * copy and params.json. Every run.json write is atomic (temp + rename), each run has its own folder created
+ * atomically, so concurrent {@code ao run}s never clobber each other. Ids sort by time, newest last.
+ */
+public final class RunStore {
+    public static final String RUN_JSON = "run.json";
+    public static final String EVENTS = "events.jsonl";
+    public static final String STDOUT = "stdout.log";
+    public static final String STDERR = "stderr.log";
+    public static final String PARAMS = "params.json";
+    public static final String SUMMARY = "summary.md";
+
+    public static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper LINE = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Path runsDir;
+
+    public RunStore(Path runsDir) {
+        this.runsDir = runsDir;
+    }
+
+    public Path runsDir() {
+        return runsDir;
+    }
+
+    public Path dir(String id) {
+        return runsDir.resolve(id);
+    }
+
+    /** Makes a new run folder with a fresh id; the folder's creation is what reserves the id. */
+    public String newRunDir() {
+        try {
+            Files.createDirectories(runsDir);
+        } catch (IOException e) {
+            throw new AoException(ExitCode.FAILED, runsDir + ": cannot create the run store: " + e.getMessage());
+        }
+        for (int attempt = 0; attempt < 100; attempt++) {
+            byte[] r = new byte[3];
+            RANDOM.nextBytes(r);
+            String id = ID_TIME.format(Instant.now()) + "-" + HexFormat.of().formatHex(r);
+            try {
+                Files.createDirectory(runsDir.resolve(id));
+                return id;
+            } catch (FileAlreadyExistsException e) {
+                // another run took this id in the same second: draw again
+            } catch (IOException e) {
+                throw new AoException(ExitCode.FAILED, runsDir + ": cannot create a run folder: " + e.getMessage());
+            }
+        }
+        throw new AoException(ExitCode.FAILED, runsDir + ": could not find a free run id");
+    }
+
+    public void write(RunRecord r) {
+        writeAtomically(dir(r.id()).resolve(RUN_JSON), toJson(r));
+    }
+
+    public static byte[] toJson(Object o) {
+        try {
+            return JSON.writeValueAsBytes(o);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Writes a whole file so that readers see either the old or the new content, never half of it. */
+    public static void writeAtomically(Path file, byte[] content) {
+        Path tmp = file.resolveSibling("." + file.getFileName() + "." + ProcessHandle.current().pid() + "." + Thread.currentThread().getId() + ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                out.write(content);
+                out.flush();
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // best effort
+            }
+            throw new AoException(ExitCode.FAILED, file + ": cannot write: " + e.getMessage());
+        }
+    }
+
+    /** Appends one line to events.jsonl: the time, the state and anything that says why or who. */
+    public void event(String id, RunState state, Map<String, ?> detail) {
+        ObjectNode n = LINE.createObjectNode();
+        n.put("time", Instant.now().toString());
+        n.put("state", state.id());
+        if (detail != null) detail.forEach((k, v) -> n.set(k, LINE.valueToTree(v)));
+        byte[] line = (n.toString() + "\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            // one write per line with O_APPEND: lines from different writers never interleave
+            Files.write(dir(id).resolve(EVENTS), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new AoException(ExitCode.FAILED, dir(id).resolve(EVENTS) + ": cannot append: " + e.getMessage());
+        }
+    }
+
+    public List<ObjectNode> events(String id) {
+        List<ObjectNode> out = new ArrayList<>();
+        try {
+            for (String l : Files.readAllLines(dir(id).resolve(EVENTS))) {
+                if (!l.isBlank()) out.add((ObjectNode) LINE.readTree(l));
+            }
+        } catch (NoSuchFileException e) {
+            return out;
+        } catch (IOException e) {
+            throw new AoException(ExitCode.FAILED, dir(id).resolve(EVENTS) + ": cannot read: " + e.getMessage());
+        }
+        return out;
+    }
+
+    /** Reads a run; a run whose supervisor died while it was not finished is marked lost, on disk too. */
+    public Optional<RunRecord> read(String id) {
+        Path f = dir(id).resolve(RUN_JSON);
+        RunRecord r;
+        try {
+            r = JSON.readValue(f.toFile(), RunRecord.class);
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            // a run.json is only ever replaced whole, so this is damage from outside ao
+            return Optional.empty();
+        }
+        return Optional.of(checkLost(r));
+    }
+
+    private RunRecord checkLost(RunRecord r) {
+        if (r.state().terminal() || r.supervisor() == null || r.supervisor().alive()) return r;
+        // re-read: the supervisor may have finished the run between our read and the liveness check
+        try {
+            RunRecord again = JSON.readValue(dir(r.id()).resolve(RUN_JSON).toFile(), RunRecord.class);
+            if (again.state().terminal()) return again;
+        } catch (IOException ignored) {
+            // fall through with what we have
+        }
+        RunRecord lost = r.withEnd(RunState.LOST, r.exitCode(), "the supervising ao process (pid " + r.supervisor().pid()
+                + ") is gone", Instant.now(), r.summary(), r.summaryTruncated(), r.outputs(), r.workspaceKept());
+        try {
+            write(lost);
+            event(r.id(), RunState.LOST, Map.of("reason", lost.reason()));
+        } catch (AoException e) {
+            // read-only store: still report it as lost
+        }
+        return lost;
+    }
+
+    /** Run ids, newest first, without reading any run.json. */
+    public List<String> ids() {
+        List<String> ids = new ArrayList<>();
+        if (!Files.isDirectory(runsDir)) return ids;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(runsDir)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                if (!n.startsWith(".") && Files.isDirectory(p)) ids.add(n);
+            }
+        } catch (IOException e) {
+            throw new AoException(ExitCode.FAILED, runsDir + ": cannot list runs: " + e.getMessage());
+        }
+        ids.sort(Comparator.reverseOrder());
+        return ids;
+    }
+
+    /** Newest first, those matching {@code filter}, at most {@code limit} (0 = all). */
+    public List<RunRecord> list(Predicate<RunRecord> filter, int limit) {
+        List<RunRecord> out = new ArrayList<>();
+        for (String id : ids()) {
+            Optional<RunRecord> r = read(id);
+            if (r.isPresent() && filter.test(r.get())) {
+                out.add(r.get());
+                if (limit > 0 && out.size() >= limit) break;
+            }
+        }
+        return out;
+    }
+
+    /** Removes an ended run's folder. */
+    public void delete(String id) {
+        RunRecord r = read(id).orElse(null);
+        if (r != null && !r.state().terminal()) throw AoException.usage("run " + id + " is " + r.state().id() + "; cancel it first");
+        RunService.deleteTree(dir(id));
+    }
+
+    /** The one run whose id starts with {@code prefix}; a clear error when none or several match. */
+    public RunRecord resolve(String prefix) {
+        if (prefix == null || prefix.isBlank() || prefix.contains("/") || prefix.contains("..")) {
+            throw AoException.usage("run id '" + prefix + "' is not valid; see 'ao runs list'");
+        }
+        List<String> matches = ids().stream().filter(i -> i.startsWith(prefix)).toList();
+        if (matches.isEmpty()) throw AoException.usage("no run matches '" + prefix + "'; see 'ao runs list'");
+        if (matches.size() > 1) {
+            throw AoException.usage("run id '" + prefix + "' is ambiguous: it matches " + matches.size() + " runs ("
+                    + String.join(", ", matches.subList(0, Math.min(3, matches.size()))) + (matches.size() > 3 ? ", ..." : "") + ")");
+        }
+        return read(matches.get(0)).orElseThrow(() -> new AoException(ExitCode.FAILED,
+                dir(matches.get(0)).resolve(RUN_JSON) + ": missing or unreadable"));
+    }
+}

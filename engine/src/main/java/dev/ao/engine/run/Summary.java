@@ -1,0 +1,101 @@
+package dev.ao.engine.run;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The few lines a run hands back: {@code $AO_SUMMARY} if the script wrote it, else the last non-empty stdout
+ * line, bounded to {@link #MAX_BYTES} / {@link #MAX_LINES} with a marker saying how to see the rest.
+ */
+public record Summary(String text, String full, boolean truncated) {
+    public static final int MAX_BYTES = 4096;
+    public static final int MAX_LINES = 40;
+    private static final int TAIL = 64 * 1024;
+
+    public static Summary extract(Path summaryFile, Path stdoutLog, String runId) {
+        String full = "";
+        try {
+            if (summaryFile != null && Files.isRegularFile(summaryFile) && Files.size(summaryFile) > 0) {
+                full = readHead(summaryFile, 1 << 20).strip();
+            }
+            if (full.isEmpty() && Files.isRegularFile(stdoutLog)) {
+                full = lastNonEmptyLine(stdoutLog);
+            }
+        } catch (IOException e) {
+            full = "";
+        }
+        return bound(full, runId);
+    }
+
+    static Summary bound(String full, String runId) {
+        List<String> lines = full.lines().toList();
+        StringBuilder sb = new StringBuilder();
+        int shown = 0;
+        for (String l : lines) {
+            if (shown >= MAX_LINES || sb.length() + l.length() + 1 > MAX_BYTES) break;
+            if (shown > 0) sb.append('\n');
+            sb.append(l);
+            shown++;
+        }
+        if (shown == lines.size() && (lines.size() > 1 || full.length() <= MAX_BYTES)) {
+            return new Summary(full, full, false);
+        }
+        if (shown == 0) {
+            // one enormous line: cut it by characters
+            sb.append(full, 0, Math.min(full.length(), MAX_BYTES - 200));
+        }
+        int more = lines.size() - Math.max(shown, 1);
+        sb.append("\n… summary truncated").append(more > 0 ? " (" + more + " more lines)" : "")
+                .append("; full text: ao runs show ").append(runId).append(" --full");
+        return new Summary(sb.toString(), full, true);
+    }
+
+    private static String readHead(Path f, int max) throws IOException {
+        byte[] b;
+        try (var in = Files.newInputStream(f)) {
+            b = in.readNBytes(max);
+        }
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** Reads only the file's tail, so a 1 GiB log costs 64 KiB. */
+    static String lastNonEmptyLine(Path f) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "r")) {
+            long len = raf.length();
+            int n = (int) Math.min(len, TAIL);
+            byte[] b = new byte[n];
+            raf.seek(len - n);
+            raf.readFully(b);
+            String tail = new String(b, StandardCharsets.UTF_8);
+            List<String> lines = tail.lines().toList();
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                if (!lines.get(i).isBlank()) return lines.get(i).strip();
+            }
+            return "";
+        }
+    }
+
+    /** {@code key=value} lines from {@code $AO_OUTPUT}; at most 200 keys, values cut at 1 KiB. */
+    public static Map<String, String> outputs(Path file) {
+        Map<String, String> out = new LinkedHashMap<>();
+        try {
+            if (file == null || !Files.isRegularFile(file)) return out;
+            for (String l : readHead(file, 256 * 1024).lines().toList()) {
+                int eq = l.indexOf('=');
+                if (eq <= 0 || l.startsWith("#")) continue;
+                String v = l.substring(eq + 1).strip();
+                out.put(l.substring(0, eq).strip(), v.length() > 1024 ? v.substring(0, 1024) : v);
+                if (out.size() >= 200) break;
+            }
+        } catch (IOException e) {
+            return out;
+        }
+        return out;
+    }
+}

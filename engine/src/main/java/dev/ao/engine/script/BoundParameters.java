@@ -1,0 +1,73 @@
+package dev.ao.engine.script;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Validated parameters, with defaults applied, and the three ways they reach a script.
+ * Secret values never appear in {@link #argv()} or {@link #masked()}.
+ */
+public record BoundParameters(ObjectNode values, Set<String> secrets) {
+
+    /** {@code --namespace prod --dry-run}: booleans are bare flags, arrays repeat, secrets are left out. */
+    public List<String> argv() {
+        List<String> out = new ArrayList<>();
+        Iterator<Map.Entry<String, JsonNode>> it = values.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (secrets.contains(e.getKey())) continue;
+            String flag = "--" + e.getKey().replace('_', '-');
+            JsonNode v = e.getValue();
+            if (v.isBoolean()) {
+                if (v.asBoolean()) out.add(flag);
+            } else if (v.isArray()) {
+                for (JsonNode item : v) {
+                    out.add(flag);
+                    out.add(item.isValueNode() ? item.asText() : item.toString());
+                }
+            } else if (!v.isNull()) {
+                out.add(flag);
+                out.add(v.isValueNode() ? v.asText() : v.toString());
+            }
+        }
+        return out;
+    }
+
+    /** {@code AO_PARAM_<NAME>} variables; scalars as text, arrays and objects as JSON. */
+    public Map<String, String> env() {
+        Map<String, String> out = new LinkedHashMap<>();
+        values.fields().forEachRemaining(e -> {
+            String name = "AO_PARAM_" + e.getKey().toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9_]", "_");
+            JsonNode v = e.getValue();
+            out.put(name, v.isValueNode() ? v.asText() : v.toString());
+        });
+        return out;
+    }
+
+    /** The parameters as stored and shown: secrets replaced by {@code ***}. */
+    public ObjectNode masked() {
+        ObjectNode copy = values.deepCopy();
+        for (String s : secrets) {
+            if (copy.has(s)) copy.put(s, "***");
+        }
+        return copy;
+    }
+
+    /** The secret values, to be masked wherever text is stored or printed. */
+    public List<String> secretValues() {
+        List<String> out = new ArrayList<>();
+        for (String s : secrets) {
+            JsonNode v = values.get(s);
+            if (v != null && !v.isNull() && !v.asText().isEmpty()) out.add(v.isValueNode() ? v.asText() : v.toString());
+        }
+        return out;
+    }
+}

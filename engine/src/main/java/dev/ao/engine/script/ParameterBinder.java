@@ -1,0 +1,178 @@
+package dev.ao.engine.script;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import dev.ao.engine.AoException;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Turns {@code -p key=value} strings into typed parameters: coerced to the schema's types, defaults applied,
+ * validated with a JSON Schema validator. Every failing parameter is reported at once.
+ */
+public final class ParameterBinder {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+
+    private ParameterBinder() {}
+
+    /** Splits {@code key=value} pairs; a key given twice becomes a list (for array parameters). */
+    public static Map<String, List<String>> parsePairs(List<String> pairs) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String p : pairs) {
+            int eq = p.indexOf('=');
+            if (eq <= 0) throw AoException.usage("parameter '" + p + "' must be key=value (e.g. -p namespace=prod)");
+            out.computeIfAbsent(p.substring(0, eq).trim(), k -> new ArrayList<>()).add(p.substring(eq + 1));
+        }
+        return out;
+    }
+
+    public static BoundParameters bind(ScriptSpec spec, List<String> pairs) {
+        return bind(spec.parametersSchema(), parsePairs(pairs), spec.specFile() == null ? spec.scriptFile().toString() : spec.specFile().toString());
+    }
+
+    /** Validates typed values (as the TUI form or JSON input gives them) against the schema. */
+    public static BoundParameters bind(JsonNode schema, Map<String, List<String>> raw, String where) {
+        JsonNode props = schema.path("properties");
+        boolean open = schema.path("additionalProperties").asBoolean(false) || !props.isObject();
+        List<String> errors = new ArrayList<>();
+        ObjectNode values = JsonNodeFactory.instance.objectNode();
+        // declared order first, so argv is stable and reads like the schema
+        if (props.isObject()) {
+            props.fieldNames().forEachRemaining(name -> {
+                if (raw.containsKey(name)) coerce(name, raw.get(name), props.get(name), values, errors);
+                else if (props.get(name).has("default")) values.set(name, props.get(name).get("default").deepCopy());
+            });
+        }
+        for (Map.Entry<String, List<String>> e : raw.entrySet()) {
+            if (props.has(e.getKey())) continue;
+            if (open) {
+                coerce(e.getKey(), e.getValue(), JsonNodeFactory.instance.objectNode(), values, errors);
+            } else {
+                errors.add("unknown parameter '" + e.getKey() + "'" + known(props));
+            }
+        }
+        if (errors.isEmpty()) {
+            JsonSchema validator = FACTORY.getSchema(schema);
+            for (ValidationMessage m : new TreeSet<>(validator.validate(values))) {
+                errors.add(render(m));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw AoException.usage(where + ": " + String.join("; ", errors));
+        }
+        Set<String> secrets = new HashSet<>();
+        if (props.isObject()) {
+            props.fields().forEachRemaining(e -> {
+                if (e.getValue().path("secret").asBoolean(false)) secrets.add(e.getKey());
+            });
+        }
+        return new BoundParameters(values, Set.copyOf(secrets));
+    }
+
+    private static String known(JsonNode props) {
+        List<String> names = new ArrayList<>();
+        props.fieldNames().forEachRemaining(names::add);
+        return names.isEmpty() ? " (this script takes no parameters)" : " (known: " + String.join(", ", names) + ")";
+    }
+
+    private static String render(ValidationMessage m) {
+        String msg = m.getMessage();
+        int colon = msg.indexOf(": ");
+        if (msg.startsWith("$") && colon > 0) msg = msg.substring(colon + 2);
+        if ("required".equals(m.getType())) {
+            return "missing required parameter '" + m.getProperty() + "'";
+        }
+        String loc = m.getInstanceLocation() == null ? "" : m.getInstanceLocation().toString();
+        String name = loc.startsWith("$.") ? loc.substring(2) : loc;
+        return "parameter '" + name + "' " + msg;
+    }
+
+    private static void coerce(String name, List<String> raws, JsonNode prop, ObjectNode out, List<String> errors) {
+        String type = prop.path("type").isTextual() ? prop.path("type").asText() : "string";
+        if (type.equals("array")) {
+            ArrayNode arr = out.putArray(name);
+            JsonNode itemSchema = prop.path("items");
+            for (String r : raws) {
+                List<String> parts = raws.size() == 1 && !r.trim().startsWith("[") ? List.of(r.split(",", -1)) : List.of(r);
+                for (String part : parts) {
+                    if (part.trim().startsWith("[")) {
+                        try {
+                            JsonNode parsed = JSON.readTree(part);
+                            if (parsed.isArray()) { parsed.forEach(arr::add); continue; }
+                        } catch (Exception ignored) {
+                            // not JSON: the text itself is the item
+                        }
+                    }
+                    JsonNode v = scalar(name, part.trim(), itemSchema.path("type").asText("string"), errors);
+                    if (v != null) arr.add(v);
+                }
+            }
+            return;
+        }
+        if (raws.size() > 1) {
+            errors.add("parameter '" + name + "' given " + raws.size() + " times but takes one value");
+            return;
+        }
+        JsonNode v = scalar(name, raws.get(0), type, errors);
+        if (v != null) out.set(name, v);
+    }
+
+    private static JsonNode scalar(String name, String raw, String type, List<String> errors) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        switch (type) {
+            case "integer":
+                try {
+                    return f.numberNode(Long.parseLong(raw.trim()));
+                } catch (NumberFormatException e) {
+                    errors.add("parameter '" + name + "' must be an integer, got \"" + raw + "\"");
+                    return null;
+                }
+            case "number":
+                try {
+                    return f.numberNode(new java.math.BigDecimal(raw.trim()));
+                } catch (NumberFormatException e) {
+                    errors.add("parameter '" + name + "' must be a number, got \"" + raw + "\"");
+                    return null;
+                }
+            case "boolean":
+                String t = raw.trim().toLowerCase(java.util.Locale.ROOT);
+                if (t.equals("true") || t.equals("yes") || t.equals("1") || t.isEmpty()) return f.booleanNode(true);
+                if (t.equals("false") || t.equals("no") || t.equals("0")) return f.booleanNode(false);
+                errors.add("parameter '" + name + "' must be true or false, got \"" + raw + "\"");
+                return null;
+            case "object":
+                try {
+                    JsonNode n = JSON.readTree(raw);
+                    if (n != null && n.isObject()) return n;
+                } catch (Exception ignored) {
+                    // reported below
+                }
+                errors.add("parameter '" + name + "' must be a JSON object, got \"" + raw + "\"");
+                return null;
+            default:
+                return f.textNode(raw);
+        }
+    }
+
+    /** Lists the validator's complaints about a schema itself (used by lint). */
+    public static List<String> checkSchema(JsonNode schema) {
+        JsonSchema meta = FACTORY.getSchema(com.networknt.schema.SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
+        List<String> out = new ArrayList<>();
+        for (ValidationMessage m : meta.validate(schema)) out.add(m.getMessage());
+        return out;
+    }
+}

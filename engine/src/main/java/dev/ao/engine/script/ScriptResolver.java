@@ -1,0 +1,53 @@
+package dev.ao.engine.script;
+
+import dev.ao.engine.AoException;
+import dev.ao.engine.skill.Skill;
+import dev.ao.engine.skill.SkillCatalog;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** Finds what {@code ao run <target>} means: a path to a script or script folder, else a skill by name. */
+public final class ScriptResolver {
+
+    private ScriptResolver() {}
+
+    public static ScriptSpec resolve(String target, Path cwd, SkillCatalog catalog, List<Path> searched) {
+        if (target == null || target.isBlank()) throw AoException.usage("nothing to run: give a skill name or a script path");
+        Path p = cwd.resolve(target).normalize();
+        boolean looksLikePath = target.startsWith("/") || target.startsWith("./") || target.startsWith("../")
+                || target.matches(".*\\.(py|sh|js|json|[a-z]{1,4})$");
+        if (Files.exists(p) && (looksLikePath || !catalog.find(target).isPresent())) {
+            return fromPath(p);
+        }
+        Optional<Skill> skill = catalog.find(target);
+        if (skill.isPresent()) {
+            Skill s = skill.get();
+            if (!s.runnable()) {
+                throw AoException.usage("skill '" + s.id() + "' has no script.json: it is know-how only (see 'ao skill show " + s.id() + "')");
+            }
+            return ScriptSpecReader.read(s.specFile()).withSkill(s.id(), s.source());
+        }
+        if (looksLikePath) throw AoException.usage("no such file: " + p);
+        throw AoException.usage("no skill or script named '" + target + "' (looked in " + String.join(", ",
+                searched.stream().map(Path::toString).toList()) + "); see 'ao skill list'");
+    }
+
+    private static ScriptSpec fromPath(Path p) {
+        if (Files.isDirectory(p)) {
+            Path spec = p.resolve(ScriptSpecReader.FILE);
+            if (!Files.isRegularFile(spec)) throw AoException.usage(p + ": folder has no script.json to run");
+            return ScriptSpecReader.read(spec);
+        }
+        if (p.getFileName().toString().equals(ScriptSpecReader.FILE)) return ScriptSpecReader.read(p);
+        Path sibling = p.resolveSibling(ScriptSpecReader.FILE);
+        if (Files.isRegularFile(sibling)) {
+            ScriptSpec spec = ScriptSpecReader.read(sibling);
+            if (spec.scriptFile().equals(p.toAbsolutePath().normalize())) return spec;
+        }
+        if (!Files.isRegularFile(p)) throw AoException.usage(p + ": not a file");
+        return ScriptSpecReader.bare(p);
+    }
+}

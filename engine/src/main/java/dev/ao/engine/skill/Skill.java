@@ -1,0 +1,33 @@
+package dev.ao.engine.skill;
+
+import dev.ao.engine.script.SourceRef;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A skill folder: its SKILL.md front matter and body.
+ *
+ * @param id          where it lives under its root, e.g. {@code k8s/bulk-restart}; what {@code ao run} takes
+ * @param frontMatter every front matter field, unknown ones included
+ * @param runnable    whether the folder holds a {@code script.json}
+ * @param source      the git source it came from, or null for a local path
+ */
+public record Skill(String id, String name, String description, List<String> tags, boolean alwaysLoad,
+                    boolean scriptFirst, String body, Path dir, Map<String, Object> frontMatter, boolean runnable,
+                    SourceRef source) {
+
+    public Path skillFile() {
+        return dir.resolve(SkillParser.FILE);
+    }
+
+    public Path specFile() {
+        return dir.resolve("script.json");
+    }
+
+    /** {@code local} or {@code git:<name>@<short commit>}. */
+    public String origin() {
+        return source == null ? "local" : "git:" + source.name() + "@" + source.commit().substring(0, Math.min(12, source.commit().length()));
+    }
+}

@@ -1,0 +1,108 @@
+package dev.ao.engine.skill;
+
+import dev.ao.engine.AoException;
+import dev.ao.engine.script.SourceRef;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every skill ao can see: the folders in {@code [skills] paths}, then git sources. A skill id found twice is
+ * reported as a {@link Conflict}; the first one wins. A broken SKILL.md does not hide the others: it is listed
+ * in {@link #problems()}.
+ */
+public final class SkillCatalog {
+
+    /** A root to scan, and the git source it belongs to (null for a plain folder). */
+    public record Root(Path dir, SourceRef source) {}
+
+    public record Conflict(String id, Path kept, Path ignored) {}
+
+    private final Map<String, Skill> byId = new LinkedHashMap<>();
+    private final List<Conflict> conflicts = new ArrayList<>();
+    private final List<String> problems = new ArrayList<>();
+
+    private SkillCatalog() {}
+
+    public static SkillCatalog scan(List<Root> roots) {
+        SkillCatalog c = new SkillCatalog();
+        for (Root root : roots) {
+            if (!Files.isDirectory(root.dir())) continue;
+            for (Path dir : skillDirs(root.dir())) {
+                String id = root.dir().relativize(dir).toString().replace('\\', '/');
+                if (id.isEmpty()) id = dir.getFileName().toString();
+                try {
+                    Skill s = SkillParser.read(dir, id, root.source());
+                    Skill prev = c.byId.get(id);
+                    if (prev != null) {
+                        c.conflicts.add(new Conflict(id, prev.dir(), dir));
+                    } else {
+                        c.byId.put(id, s);
+                    }
+                } catch (AoException e) {
+                    c.problems.add(e.getMessage());
+                }
+            }
+        }
+        return c;
+    }
+
+    private static List<Path> skillDirs(Path root) {
+        List<Path> out = new ArrayList<>();
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    String n = dir.getFileName() == null ? "" : dir.getFileName().toString();
+                    if (!dir.equals(root) && (n.startsWith(".") || n.equals("node_modules") || n.equals("__pycache__"))) {
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
+                    if (Files.isRegularFile(dir.resolve(SkillParser.FILE))) {
+                        out.add(dir);
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new AoException(dev.ao.engine.ExitCode.FAILED, root + ": cannot scan for skills: " + e.getMessage());
+        }
+        out.sort(Comparator.naturalOrder());
+        return out;
+    }
+
+    public List<Skill> all() {
+        return List.copyOf(byId.values());
+    }
+
+    public List<Conflict> conflicts() {
+        return List.copyOf(conflicts);
+    }
+
+    public List<String> problems() {
+        return List.copyOf(problems);
+    }
+
+    /** By id ({@code k8s/bulk-restart}), else by front matter name or folder name if that is unambiguous. */
+    public Optional<Skill> find(String nameOrId) {
+        Skill s = byId.get(nameOrId);
+        if (s != null) return Optional.of(s);
+        List<Skill> matches = byId.values().stream()
+                .filter(x -> x.name().equals(nameOrId) || x.dir().getFileName().toString().equals(nameOrId)).toList();
+        if (matches.size() > 1) {
+            throw AoException.usage("skill name '" + nameOrId + "' is ambiguous: "
+                    + String.join(", ", matches.stream().map(Skill::id).toList()) + "; use the full id");
+        }
+        return matches.stream().findFirst();
+    }
+}

@@ -123,6 +123,11 @@ def finish(lines: list[str], outputs: dict, code: int) -> None:
             for key, value in outputs.items():
                 fh.write(f"{key}={value}\n")
     sys.exit(code)
+
+def artifact(path: str) -> str:
+    """Cite a workspace file in the summary; ao removes the workspace after a run unless
+    `--keep-workspace` is given, so say so when running under ao."""
+    return f"`{path}`" + (" (kept with `ao run --keep-workspace`)" if os.environ.get("AO_RUN_ID") else "")
 # --- end of ao runtime contract -------------------------------------------------
 
 
@@ -175,7 +180,7 @@ def main() -> None:
         lines += ["", "Failed:"] + [f"- `{item}`: {reason}" for item, reason in sorted(failed.items())[:15]]
     if done:
         lines += ["", f"{verb.capitalize()}: " + ", ".join(sorted(done)[:30]) + (" ..." if len(done) > 30 else "")]
-    lines.append(f"\nRaw output: {os.path.join(WORKSPACE, 'raw.log')}")
+    lines.append(f"\nRaw output: {artifact(os.path.join(WORKSPACE, 'raw.log'))}")
     finish(lines, {"total": len(items), "succeeded": len(done), "failed": len(failed)}, 1 if failed else 0)
 
 

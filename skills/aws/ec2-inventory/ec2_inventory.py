@@ -124,6 +124,11 @@ def finish(lines: list[str], outputs: dict, code: int) -> None:
             for key, value in outputs.items():
                 fh.write(f"{key}={value}\n")
     sys.exit(code)
+
+def artifact(path: str) -> str:
+    """Cite a workspace file in the summary; ao removes the workspace after a run unless
+    `--keep-workspace` is given, so say so when running under ao."""
+    return f"`{path}`" + (" (kept with `ao run --keep-workspace`)" if os.environ.get("AO_RUN_ID") else "")
 # --- end of ao runtime contract -------------------------------------------------
 
 REGION_RE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
@@ -213,7 +218,7 @@ def main() -> None:
     if total:
         lines += table("By instance type", by_type, top, running_by_type)
         lines += table(f"By tag `{tag_key}`", by_tag, top, running_by_tag)
-    lines.append(f"\nFull inventory ({total} rows): {csv_path}")
+    lines.append(f"\nFull inventory ({total} rows): {artifact(csv_path)}")
     outputs = {"total": total, **{f"state_{s.replace('-', '_')}": by_state[s] for s in states},
                "instance_types": len(by_type), "tag_values": len(by_tag), "untagged": by_tag.get(NONE, 0),
                "by_state": json.dumps(dict(by_state), sort_keys=True), "csv": csv_path}

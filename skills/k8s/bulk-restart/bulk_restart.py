@@ -123,6 +123,11 @@ def finish(lines: list[str], outputs: dict, code: int) -> None:
             for key, value in outputs.items():
                 fh.write(f"{key}={value}\n")
     sys.exit(code)
+
+def artifact(path: str) -> str:
+    """Cite a workspace file in the summary; ao removes the workspace after a run unless
+    `--keep-workspace` is given, so say so when running under ao."""
+    return f"`{path}`" + (" (kept with `ao run --keep-workspace`)" if os.environ.get("AO_RUN_ID") else "")
 # --- end of ao runtime contract -------------------------------------------------
 
 # --- kubectl helpers (identical block in every bundled k8s script) ---------------
@@ -141,8 +146,10 @@ class KubectlError(Exception):
 
 
 def first_line(text: str, limit: int = 240) -> str:
+    """The first meaningful line of kubectl output, skipping klog noise (E1121 06:06:46 ...)."""
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    return lines[0][:limit] if lines else ""
+    plain = [line for line in lines if not re.match(r"^[IWEF]\d{4} \d", line)]
+    return (plain or lines or [""])[0][:limit]
 
 
 def check_namespace(namespace: str) -> str:
@@ -242,7 +249,7 @@ def main() -> None:
             lines.append(f"- ... and {len(failed) - 15} more (restart.log)")
     if restarted:
         lines += ["", names_line("Restarted", sorted(restarted))]
-    lines.append(f"\nPer-deployment log: {os.path.join(WORKSPACE, 'restart.log')}")
+    lines.append(f"\nPer-deployment log: {artifact(os.path.join(WORKSPACE, 'restart.log'))}")
     outputs = {"matched": len(names), "restarted": len(restarted), "failed": len(failed),
                "failed_names": ",".join(sorted(failed))}
     finish(lines, outputs, 1 if failed else 0)

@@ -127,6 +127,11 @@ def finish(lines: list[str], outputs: dict, code: int) -> None:
             for key, value in outputs.items():
                 fh.write(f"{key}={value}\n")
     sys.exit(code)
+
+def artifact(path: str) -> str:
+    """Cite a workspace file in the summary; ao removes the workspace after a run unless
+    `--keep-workspace` is given, so say so when running under ao."""
+    return f"`{path}`" + (" (kept with `ao run --keep-workspace`)" if os.environ.get("AO_RUN_ID") else "")
 # --- end of ao runtime contract -------------------------------------------------
 
 TIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -312,7 +317,7 @@ def main() -> None:
         lines += ["", "Failed:"] + [f"- `{g}`: {reason}" for g, reason in list(failures.items())[:8]]
         if len(failures) > 8:
             lines.append(f"- ... and {len(failures) - 8} more")
-    lines.append(f"\nRaw events: {raw_path}")
+    lines.append(f"\nRaw events: {artifact(raw_path)}")
     outputs = {"matches": total, "pages": sum(r["pages"] for r in results.values()), "groups_searched": len(groups), "groups_with_matches": len(with_hits),
                "groups_failed": len(failures), "message_types": len(ranked), "events_file": raw_path}
     finish(lines, outputs, 1 if failures else 0)

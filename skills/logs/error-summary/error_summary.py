@@ -122,6 +122,11 @@ def finish(lines: list[str], outputs: dict, code: int) -> None:
             for key, value in outputs.items():
                 fh.write(f"{key}={value}\n")
     sys.exit(code)
+
+def artifact(path: str) -> str:
+    """Cite a workspace file in the summary; ao removes the workspace after a run unless
+    `--keep-workspace` is given, so say so when running under ao."""
+    return f"`{path}`" + (" (kept with `ao run --keep-workspace`)" if os.environ.get("AO_RUN_ID") else "")
 # --- end of ao runtime contract -------------------------------------------------
 
 CHUNK = 4 << 20            # bytes read per step; memory stays O(CHUNK)
@@ -314,7 +319,7 @@ def main() -> None:
         if len(ranked) > top:
             rest = sum(group[0] for _, group in ranked[top:]) + scanner.other
             lines.append(f"\n{len(ranked) - top} more types ({rest:,} lines) in error-types.tsv.")
-    lines.append(f"\nAll types: {table}")
+    lines.append(f"\nAll types: {artifact(table)}")
     outputs = {"total_lines": scanner.lines, "error_lines": scanner.errors, "error_types": types,
                "top_type": ranked[0][0] if ranked else "", "types_file": table}
     finish(lines, outputs, 0)

@@ -33,8 +33,7 @@ public final class CommandFactory {
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
             PrintWriter err = c.getErr();
-            err.println("ao: " + ex.getMessage());
-            err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
+            err.println("ao: " + ex.getMessage() + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
             err.flush();
             return ExitCode.USAGE.code();
         });

@@ -178,11 +178,35 @@ public final class ConfigLoader {
     }
 
     private static String suggestion(String name) {
-        String leaf = name.substring(name.lastIndexOf('.') + 1);
+        ConfigKey best = null;
+        int bestDistance = Integer.MAX_VALUE;
         for (ConfigKey k : ConfigKey.ALL) {
-            if (k.name().endsWith("." + leaf) || k.name().equals(leaf)) return " (did you mean '" + k.name() + "'?)";
+            int d = distance(k.name(), name);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
         }
+        if (best != null && bestDistance <= 3) return " (did you mean '" + best.name() + "'?)";
         return "; see 'ao config show' for the keys ao knows";
+    }
+
+    /** Levenshtein distance, for "did you mean". */
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     /** Line of {@code key = } in the table the dotted name points at, or 0 if it cannot be told. */

@@ -31,6 +31,7 @@ public final class ProcessCgroup {
                     tryWrite(base.resolve("cgroup.subtree_control"), "+pids");
                     tryWrite(parent.resolve("cgroup.subtree_control"), "+pids");
                 }
+                pruneEmpty(parent);
                 Path dir = parent.resolve(runId);
                 Files.createDirectories(dir);
                 if (!Files.exists(dir.resolve("pids.max"))) {
@@ -44,6 +45,21 @@ public final class ProcessCgroup {
             }
         }
         return Optional.empty();
+    }
+
+    /** Removes cgroups left by runs whose supervisor was killed; the kernel refuses to remove one still in use. */
+    private static void pruneEmpty(Path parent) {
+        try (var children = Files.list(parent)) {
+            children.filter(Files::isDirectory).forEach(d -> {
+                try {
+                    Files.delete(d);
+                } catch (IOException busy) {
+                    // processes still in it
+                }
+            });
+        } catch (IOException ignored) {
+            // nothing to prune
+        }
     }
 
     private static void tryWrite(Path p, String s) {

@@ -55,6 +55,12 @@ public final class ProcessSupervisor {
             // join the cgroup before exec so no fork escapes it; the path is an argument, never part of the script
             cmd.addAll(List.of("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", spec.cgroup().get().procsFile().toString()));
         }
+        // own session: a Ctrl-C at the terminal reaches ao only, which then stops the tree in order
+        Binaries.which("setsid", spec.env().get("PATH")).or(() -> Binaries.which("/usr/bin/setsid", null))
+                .ifPresent(p -> cmd.add(p.toString()));
+        // if ao itself is killed (even -9), the kernel kills the child: with bwrap that is the whole sandbox
+        Binaries.which("setpriv", spec.env().get("PATH")).or(() -> Binaries.which("/usr/bin/setpriv", null))
+                .ifPresent(p -> cmd.addAll(List.of(p.toString(), "--pdeathsig", "KILL")));
         cmd.addAll(spec.command());
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(spec.cwd().toFile());
         pb.environment().clear();
@@ -141,7 +147,6 @@ public final class ProcessSupervisor {
             }
             process.waitFor();
             for (Thread t : pumps) t.join(2000);
-            spec.cgroup().ifPresent(ProcessCgroup::remove);
             int code = process.exitValue();
             return new Outcome(code, ending);
         }
@@ -154,12 +159,16 @@ public final class ProcessSupervisor {
             return all;
         }
 
+        private static boolean isSandboxHelper(ProcessHandle h) {
+            return h.info().command().map(c -> c.endsWith("/bwrap")).orElse(false);
+        }
+
         /** SIGTERM to every process of the run, then SIGKILL to whatever is left after {@code grace}. */
         void terminate(Duration grace) throws InterruptedException {
             Set<ProcessHandle> all = tree();
             if (all.isEmpty() && !process.isAlive()) return;
-            // TERM the script's processes, not bwrap itself: bwrap would take them down with SIGKILL at once
-            all.forEach(ProcessHandle::destroy);
+            // TERM the script's processes, not bwrap's own: bwrap would take them down with SIGKILL at once
+            all.stream().filter(h -> !isSandboxHelper(h)).forEach(ProcessHandle::destroy);
             if (all.isEmpty()) process.toHandle().destroy();
             long end = System.nanoTime() + grace.toNanos();
             while (System.nanoTime() < end) {

@@ -84,7 +84,7 @@ public final class RunService {
             throw AoException.refused(spec.scriptFile() + ": extension '" + spec.extension()
                     + "' is not in [scripts] allowed_extensions (" + String.join(", ", allowed) + ")");
         }
-        BoundParameters params = ParameterBinder.bind(spec, req.params());
+        BoundParameters params = ParameterBinder.bind(spec, req.params()).resolvePaths(spec.parametersSchema(), req.cwd());
         String modeText = req.sandbox() != null ? req.sandbox() : spec.sandbox() != null ? spec.sandbox() : config.sandboxMode();
         SandboxMode mode = SandboxMode.parse(modeText, req.sandbox() != null ? "--sandbox" : spec.sandbox() != null
                 ? String.valueOf(spec.specFile()) : config.origin(ConfigKey.SANDBOX_MODE));
@@ -110,7 +110,7 @@ public final class RunService {
         }
         Path bwrap = null;
         if (mode != SandboxMode.DANGER_FULL_ACCESS) {
-            bwrap = Binaries.which("bwrap", path).or(() -> Binaries.which("/usr/bin/bwrap", null)).orElseThrow(() -> AoException.refused(
+            bwrap = Binaries.which("bwrap", path).orElseThrow(() -> AoException.refused(
                     "sandbox unavailable: bubblewrap (bwrap) is not installed; install it (apt-get install bubblewrap) "
                             + "or choose --sandbox danger-full-access explicitly"));
         }
@@ -235,6 +235,7 @@ public final class RunService {
                 childEnv.put("AO_OUTPUT", outputFile.toString());
                 childEnv.put("AO_PARAMS", paramsFile.toString());
                 childEnv.put("AO_SANDBOX_MODE", p.mode().id());
+                childEnv.put("AO_CWD", p.request().cwd().toString());
 
                 Limits limits = new Limits((Integer) config.get(ConfigKey.MAX_PROCESSES),
                         config.size(ConfigKey.MAX_FILE_SIZE), config.size(ConfigKey.MAX_MEMORY));
@@ -253,10 +254,11 @@ public final class RunService {
 
                 List<Path> visible = new ArrayList<>(List.of(p.spec().scriptFile().getParent(), p.request().cwd()));
                 config.projectRoot().ifPresent(visible::add);
+                visible.addAll(credentialFiles(p.spec().demands()));
                 SandboxPolicy policy = SandboxPlanner.plan(p.mode(), p.network(), workspace, priv, visible,
                         config.writableRoots(), config.denyRead(), p.spec().demands(), env, limits);
                 List<String> command = p.mode() == SandboxMode.DANGER_FULL_ACCESS
-                        ? withSetsid(cmd) : BwrapCommand.wrap(p.bwrap().toString(), policy, cmd);
+                        ? cmd : BwrapCommand.wrap(p.bwrap().toString(), policy, cmd);
                 List<String> mask = new ArrayList<>(p.params().secretValues());
                 mask.addAll(envResult.secretValues());
 
@@ -308,12 +310,17 @@ public final class RunService {
         }
     }
 
-    private static List<String> withSetsid(List<String> cmd) {
-        Optional<Path> setsid = Binaries.which("setsid", System.getenv("PATH")).or(() -> Binaries.which("/usr/bin/setsid", null));
-        if (setsid.isEmpty()) return cmd;
-        List<String> out = new ArrayList<>();
-        out.add(setsid.get().toString());
-        out.addAll(cmd);
+    /** Credential files a demanded binary is pointed at by env; kept visible even when they sit in /tmp. */
+    private List<Path> credentialFiles(dev.ao.engine.script.Demands d) {
+        List<Path> out = new ArrayList<>();
+        List<String> vars = new ArrayList<>();
+        if (d.demandsBinary("kubectl")) vars.add("KUBECONFIG");
+        if (d.demandsBinary("aws")) vars.addAll(List.of("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"));
+        for (String v : vars) {
+            String val = env.get(v);
+            if (val == null || val.isBlank()) continue;
+            for (String part : val.split(":")) if (!part.isBlank()) out.add(Path.of(part).toAbsolutePath().normalize());
+        }
         return out;
     }
 

@@ -49,7 +49,7 @@ public final class RunStore {
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper LINE = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
-    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path runsDir;
@@ -74,14 +74,14 @@ public final class RunStore {
             throw new AoException(ExitCode.FAILED, runsDir + ": cannot create the run store: " + e.getMessage());
         }
         for (int attempt = 0; attempt < 100; attempt++) {
-            byte[] r = new byte[3];
+            byte[] r = new byte[2];
             RANDOM.nextBytes(r);
             String id = ID_TIME.format(Instant.now()) + "-" + HexFormat.of().formatHex(r);
             try {
                 Files.createDirectory(runsDir.resolve(id));
                 return id;
             } catch (FileAlreadyExistsException e) {
-                // another run took this id in the same second: draw again
+                // another run took this id in the same millisecond: draw again
             } catch (IOException e) {
                 throw new AoException(ExitCode.FAILED, runsDir + ": cannot create a run folder: " + e.getMessage());
             }

@@ -61,6 +61,28 @@ public record BoundParameters(ObjectNode values, Set<String> secrets) {
         return copy;
     }
 
+    /**
+     * Parameters the schema marks {@code "format": "path"}, made absolute against the directory ao was started
+     * in: the script runs in its own workspace, where a relative path would point elsewhere.
+     */
+    public BoundParameters resolvePaths(JsonNode schema, java.nio.file.Path cwd) {
+        ObjectNode copy = values.deepCopy();
+        JsonNode props = schema.path("properties");
+        copy.fieldNames().forEachRemaining(name -> {
+            JsonNode prop = props.path(name);
+            boolean isPath = "path".equals(prop.path("format").asText()) || "path".equals(prop.path("items").path("format").asText());
+            if (!isPath) return;
+            JsonNode v = copy.get(name);
+            if (v.isTextual() && !v.asText().isEmpty()) {
+                copy.put(name, cwd.resolve(v.asText()).normalize().toString());
+            } else if (v.isArray()) {
+                com.fasterxml.jackson.databind.node.ArrayNode arr = copy.putArray(name);
+                v.forEach(item -> arr.add(item.isTextual() ? cwd.resolve(item.asText()).normalize().toString() : item.asText()));
+            }
+        });
+        return new BoundParameters(copy, secrets);
+    }
+
     /** The secret values, to be masked wherever text is stored or printed. */
     public List<String> secretValues() {
         List<String> out = new ArrayList<>();

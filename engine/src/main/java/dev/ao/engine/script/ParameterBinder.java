@@ -65,12 +65,17 @@ public final class ParameterBinder {
                 errors.add("unknown parameter '" + e.getKey() + "'" + known(props));
             }
         }
-        if (errors.isEmpty()) {
-            JsonSchema validator = FACTORY.getSchema(schema);
-            for (ValidationMessage m : new TreeSet<>(validator.validate(values))) {
-                errors.add(render(m));
-            }
+        // validate what did coerce too, so every failing parameter is reported in one go
+        JsonSchema validator = FACTORY.getSchema(schema);
+        Set<String> schemaErrors = new TreeSet<>();
+        for (ValidationMessage m : validator.validate(values)) {
+            String name = m.getInstanceLocation() == null ? "" : m.getInstanceLocation().toString().replaceFirst("^\\$\\.?", "");
+            String param = name.contains(".") || name.contains("[") ? name.split("[.\\[]")[0] : name;
+            if ("required".equals(m.getType()) && raw.containsKey(m.getProperty())) continue;
+            if (!param.isEmpty() && raw.containsKey(param) && !values.has(param)) continue;
+            schemaErrors.add(render(m));
         }
+        errors.addAll(schemaErrors);
         if (!errors.isEmpty()) {
             throw AoException.usage(where + ": " + String.join("; ", errors));
         }

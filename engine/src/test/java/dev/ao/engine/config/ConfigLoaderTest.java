@@ -1,0 +1,87 @@
+package dev.ao.engine.config;
+
+import dev.ao.engine.AoException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigLoaderTest {
+
+    private static Path project(Path dir, String toml) throws Exception {
+        Files.createDirectories(dir.resolve("dotcodex"));
+        Files.writeString(dir.resolve("dotcodex/config.toml"), toml);
+        return dir;
+    }
+
+    @Test
+    void layersDefaultsUserProjectEnvFlags(@TempDir Path d) throws Exception {
+        Path home = Files.createDirectories(d.resolve("home"));
+        Files.createDirectories(home.resolve(".config/ao"));
+        Files.writeString(home.resolve(".config/ao/config.toml"), "[scripts]\nexecution_timeout = 10\ncleanup_after_run = false\n");
+        Path proj = project(d.resolve("p"), "[scripts]\nexecution_timeout = 20\nallowed_extensions = [\".py\"]\n");
+        Path sub = Files.createDirectories(proj.resolve("a/b"));
+        AoConfig c = new ConfigLoader(sub, Map.of("HOME", home.toString(), "AO_SANDBOX_MODE", "read-only"))
+                .load(Map.of("scripts.execution_timeout", 99));
+        assertThat(c.projectRoot()).contains(proj);
+        assertThat(c.executionTimeout()).isEqualTo(99);
+        assertThat(c.origin(ConfigKey.EXECUTION_TIMEOUT)).isEqualTo("flag");
+        assertThat(c.cleanupAfterRun()).isFalse();
+        assertThat(c.origin(ConfigKey.CLEANUP_AFTER_RUN)).endsWith(".config/ao/config.toml:3");
+        assertThat(c.allowedExtensions()).containsExactly(".py");
+        assertThat(c.origin(ConfigKey.ALLOWED_EXTENSIONS)).endsWith("dotcodex/config.toml:3");
+        assertThat(c.sandboxMode()).isEqualTo("read-only");
+        assertThat(c.origin(ConfigKey.SANDBOX_MODE)).isEqualTo("env AO_SANDBOX_MODE");
+        assertThat(c.stateDir()).isEqualTo(proj.resolve(".ao"));
+        assertThat(c.filesRead()).hasSize(2);
+    }
+
+    @Test
+    void seedSandboxModeAndCodexKeysAreAccepted(@TempDir Path d) throws Exception {
+        Path proj = project(d, "model = \"o3\"\napproval_policy = \"never\"\n[execution_environment]\nsandbox_mode = \"danger-full-access\"\n"
+                + "[sandbox_workspace_write]\nnetwork_access = true\nexclude_slash_tmp = false\n[profiles.fast]\nmodel = \"x\"\n");
+        AoConfig c = new ConfigLoader(proj, Map.of("HOME", d.toString())).load(Map.of());
+        assertThat(c.sandboxMode()).isEqualTo("danger-full-access");
+        assertThat(c.networkAccess()).isTrue();
+    }
+
+    @Test
+    void unknownKeyWrongTypeAndSyntaxErrorsNameFileLineAndKey(@TempDir Path d) throws Exception {
+        Path proj = project(d, "[scripts]\nexecution_timeout = 5\nallowed_extension = [\".py\"]\n");
+        assertThatThrownBy(() -> new ConfigLoader(proj, Map.of("HOME", d.toString())).load(Map.of()))
+                .isInstanceOf(AoException.class)
+                .hasMessageContaining("dotcodex/config.toml:3: unknown key 'scripts.allowed_extension'")
+                .hasMessageContaining("did you mean 'scripts.allowed_extensions'");
+        project(d, "[scripts]\n\ncleanup_after_run = \"yes\"\n");
+        assertThatThrownBy(() -> new ConfigLoader(proj, Map.of("HOME", d.toString())).load(Map.of()))
+                .hasMessageContaining("config.toml:3: key 'scripts.cleanup_after_run' must be true or false");
+        project(d, "[skills]\npaths = [\"a\",\n");
+        assertThatThrownBy(() -> new ConfigLoader(proj, Map.of("HOME", d.toString())).load(Map.of()))
+                .hasMessageContaining("TOML syntax error");
+        project(d, "[unknown_table]\nx = 1\n");
+        assertThatThrownBy(() -> new ConfigLoader(proj, Map.of("HOME", d.toString())).load(Map.of()))
+                .hasMessageContaining("config.toml:1: unknown key 'unknown_table'");
+    }
+
+    @Test
+    void badEnvValueNamesTheVariable(@TempDir Path d) {
+        assertThatThrownBy(() -> new ConfigLoader(d, Map.of("HOME", d.toString(), "AO_SCRIPTS_EXECUTION_TIMEOUT", "soon")).load(Map.of()))
+                .hasMessage("env AO_SCRIPTS_EXECUTION_TIMEOUT: scripts.execution_timeout must be an integer, got \"soon\"");
+    }
+
+    @Test
+    void sizes() {
+        assertThat(ConfigLoader.parseSize("512M", "k", "o")).isEqualTo(512L << 20);
+        assertThat(ConfigLoader.parseSize("8G", "k", "o")).isEqualTo(8L << 30);
+        assertThat(ConfigLoader.parseSize("1024", "k", "o")).isEqualTo(1024);
+        assertThat(ConfigLoader.parseSize("unlimited", "k", "o")).isEqualTo(-1);
+        assertThatThrownBy(() -> ConfigLoader.parseSize("lots", "sandbox.max_memory", "f:3")).hasMessageContaining("f:3: sandbox.max_memory");
+        assertThat(List.of(ConfigKey.ALL.stream().map(ConfigKey::envName).toArray())).contains("AO_SANDBOX_MAX_FILE_SIZE");
+    }
+}

@@ -1,0 +1,115 @@
+package dev.ao.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * A throwaway ao project for one test: {@code dotcodex/config.toml}, a {@code skills/} folder and a private HOME.
+ * Lives under the module's {@code target/} (not /tmp: the sandbox gives scripts a private /tmp).
+ */
+public final class TestProject implements AutoCloseable {
+    private final Path root;
+    private final Path home;
+
+    private TestProject(Path root, Path home) {
+        this.root = root;
+        this.home = home;
+    }
+
+    public static TestProject create(String name) {
+        try {
+            Path base = Path.of(System.getProperty("ao.it.dir", "target/it")).toAbsolutePath();
+            Path dir = base.resolve(name + "-" + UUID.randomUUID().toString().substring(0, 8));
+            Path root = Files.createDirectories(dir.resolve("project"));
+            Path home = Files.createDirectories(dir.resolve("home"));
+            Files.createDirectories(root.resolve("dotcodex"));
+            Files.createDirectories(root.resolve("skills"));
+            Files.writeString(root.resolve("dotcodex/config.toml"), "[scripts]\nexecution_timeout = 60\n");
+            return new TestProject(root, home);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path root() { return root; }
+
+    public Path home() { return home; }
+
+    public Path runs() { return root.resolve(".ao/runs"); }
+
+    /** A new {@link Ao} that runs in this project with this project's HOME. */
+    public Ao ao() {
+        return new Ao(root, home);
+    }
+
+    public Path write(String rel, String content) {
+        try {
+            Path p = root.resolve(rel);
+            Files.createDirectories(p.getParent());
+            Files.writeString(p, content);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path script(String rel, String content) {
+        Path p = write(rel, content);
+        try {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return p;
+    }
+
+    public String config(String toml) {
+        write("dotcodex/config.toml", toml);
+        return toml;
+    }
+
+    /** Run ids in the store, oldest first. */
+    public List<String> runIds() {
+        if (!Files.isDirectory(runs())) return List.of();
+        try (Stream<Path> s = Files.list(runs())) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path runDir(String id) { return runs().resolve(id); }
+
+    public String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every file under a folder, for "the secret is in no file" checks. */
+    public static List<Path> filesUnder(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try (Stream<Path> s = Files.walk(root.getParent())) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // leave it for mvn clean
+        }
+    }
+}

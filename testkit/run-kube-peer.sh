@@ -6,7 +6,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-if [ ! -f testkit/target/classes/dev/ao/testkit/KubePeer.class ]; then
+class_file=testkit/target/classes/dev/ao/testkit/KubePeer.class
+if [ ! -f "$class_file" ] || [ -n "$(find testkit/src/main testkit/pom.xml -newer "$class_file" -print -quit)" ]; then
   mvn -q -pl testkit -am install -DskipTests >&2
 fi
 cp_file="testkit/target/runtime-classpath.txt"

@@ -119,6 +119,66 @@ final class KubeDiscovery {
         return doc;
     }
 
+    /**
+     * {@code /openapi/v3}: the index of per-group-version documents. kubectl reads it to learn
+     * whether PATCH takes {@code fieldValidation}; without it, {@code kubectl apply} refuses to run
+     * unless given {@code --validate=false}.
+     */
+    static ObjectNode openapiIndex() {
+        ObjectNode doc = F.objectNode();
+        ObjectNode paths = doc.putObject("paths");
+        for (String group : KubeResource.GROUPS) {
+            String gv = group.isEmpty() ? "api/v1" : "apis/" + group + "/v1";
+            paths.putObject(gv).put("serverRelativeURL", "/openapi/v3/" + gv + "?hash=" + openapiHash(group));
+        }
+        return doc;
+    }
+
+    /**
+     * A minimal OpenAPI v3 document for one group version: the object paths with their verbs
+     * and query parameters, and no schemas (kubectl then computes patches from its built-in types).
+     */
+    static ObjectNode openapiGroupVersion(String group) {
+        ObjectNode doc = F.objectNode().put("openapi", "3.0.0");
+        doc.putObject("info").put("title", "Kubernetes").put("version", KubePeer.SERVER_VERSION);
+        ObjectNode paths = doc.putObject("paths");
+        String prefix = group.isEmpty() ? "/api/v1" : "/apis/" + group + "/v1";
+        for (KubeResource r : resources(group)) {
+            String path = prefix + (r.namespaced() ? "/namespaces/{namespace}/" : "/") + r.plural() + "/{name}";
+            ObjectNode item = paths.putObject(path);
+            for (String verb : List.of("get", "put", "patch", "delete")) {
+                ObjectNode op = item.putObject(verb);
+                op.put("operationId", verb + r.kind());
+                op.set("x-kubernetes-group-version-kind", gvk(r.group(), r.version(), r.kind()));
+                op.put("x-kubernetes-action", switch (verb) {
+                    case "put" -> "put";
+                    case "patch" -> "patch";
+                    case "delete" -> "delete";
+                    default -> "get";
+                });
+                ArrayNode params = op.putArray("parameters");
+                List<String> names = switch (verb) {
+                    case "patch" -> List.of("dryRun", "fieldManager", "fieldValidation", "force");
+                    case "put" -> List.of("dryRun", "fieldManager", "fieldValidation");
+                    case "delete" -> List.of("dryRun", "gracePeriodSeconds", "propagationPolicy");
+                    default -> List.of();
+                };
+                for (String name : names) {
+                    ObjectNode param = params.addObject().put("name", name).put("in", "query").put("uniqueItems", true);
+                    param.putObject("schema").put("type", name.equals("force") ? "boolean"
+                            : name.equals("gracePeriodSeconds") ? "integer" : "string");
+                }
+                op.putObject("responses").putObject("200").put("description", "OK");
+            }
+        }
+        doc.putObject("components").putObject("schemas");
+        return doc;
+    }
+
+    private static String openapiHash(String group) {
+        return Integer.toHexString((KubePeer.SERVER_VERSION + group + resources(group)).hashCode());
+    }
+
     static boolean servesGroupVersion(String group, String version) {
         return KubeResource.GROUPS.contains(group) && version.equals("v1");
     }
@@ -128,11 +188,19 @@ final class KubeDiscovery {
     }
 
     private static ObjectNode subresourceKind(KubeResource r, String sub) {
-        return sub.equals("scale") ? gvk("autoscaling", "v1", "Scale") : gvk(r.group(), r.version(), r.kind());
+        return switch (sub) {
+            case "scale" -> gvk("autoscaling", "v1", "Scale");
+            case "eviction" -> gvk("policy", "v1", "Eviction");
+            default -> gvk(r.group(), r.version(), r.kind());
+        };
     }
 
     private static List<String> subresourceVerbs(String sub) {
-        return sub.equals("log") ? List.of("get") : List.of("get", "patch", "update");
+        return switch (sub) {
+            case "log" -> List.of("get");
+            case "eviction" -> List.of("create");
+            default -> List.of("get", "patch", "update");
+        };
     }
 
     private static ObjectNode gvk(String group, String version, String kind) {

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /** An API error the peer answers with a {@code kind: Status} body, as the real API server does. */
 final class KubeError extends RuntimeException {
 
+    private static final long serialVersionUID = 1L;
+
     final int code;
     final String reason;
     final ObjectNode details;

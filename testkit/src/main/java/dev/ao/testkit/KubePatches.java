@@ -284,7 +284,7 @@ final class KubePatches {
         }
         String mergeKey = mergeKey(field, original, patch);
         if (mergeKey == null) {
-            return (ArrayNode) strip(patch);
+            return strip(patch);
         }
         ArrayNode result = original.deepCopy();
         for (JsonNode element : patch) {

@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -66,10 +65,13 @@ import java.util.function.Consumer;
  *   GET  /_peer/requests    the requests served so far, "METHOD /path?query" per entry
  * </pre>
  *
- * <p>Not supported: protobuf request bodies (415; kubectl sends JSON for apply/patch/delete),
- * exec/attach/port-forward, authentication (any or no token is accepted), real server-side
- * apply field ownership (apply patches are merged like strategic merge patches), and OpenAPI
- * documents (404, which kubectl handles by relying on server-side field validation).
+ * <p>Not supported: protobuf request bodies (415; kubectl sends JSON for apply, patch, replace,
+ * delete, scale, label and rollout, but typed commands such as {@code kubectl create deployment}
+ * or {@code kubectl create namespace} send protobuf), exec/attach/port-forward, pod disruption
+ * budgets, authentication (any or no token is accepted), server-side apply field ownership
+ * (apply patches are merged like strategic merge patches), OpenAPI v2 (404) and OpenAPI v3
+ * schemas (the v3 documents list paths and parameters only, which is what kubectl needs to know
+ * that the server validates fields itself).
  */
 public final class KubePeer implements AutoCloseable {
 
@@ -86,6 +88,7 @@ public final class KubePeer implements AutoCloseable {
     private static final ObjectMapper JSON = KubeStore.JSON;
     private static final int REQUEST_LOG_LIMIT = 10_000;
     private static final long DEFAULT_WATCH_SECONDS = 1800;
+    private static final long BOOKMARK_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final int requestedPort;
     private final KubeStore store = new KubeStore();
@@ -168,6 +171,18 @@ public final class KubePeer implements AutoCloseable {
             throw new UncheckedIOException("cannot write kubeconfig " + file, e);
         }
         return file;
+    }
+
+    /**
+     * The environment for running the real {@code kubectl} against this peer: {@link Processes#baseEnv()}
+     * with {@code HOME=home} (kubectl caches discovery there, per host:port) and
+     * {@code KUBECONFIG=home/.kube/config}, written now.
+     */
+    public Map<String, String> kubectlEnv(Path home) {
+        Map<String, String> env = Processes.baseEnv();
+        env.put("HOME", home.toString());
+        env.put("KUBECONFIG", writeKubeconfig(home.resolve(".kube").resolve("config")).toString());
+        return env;
     }
 
     @Override
@@ -270,11 +285,15 @@ public final class KubePeer implements AutoCloseable {
         requests.clear();
     }
 
+    /** A namespace (kept as is when it exists). */
     public ObjectNode seedNamespace(String name) {
+        ObjectNode existing = store.find(KubeResource.NAMESPACES, null, name);
+        if (existing != null) {
+            return existing;
+        }
         ObjectNode ns = JSON.createObjectNode().put("apiVersion", "v1").put("kind", "Namespace");
         ns.putObject("metadata").put("name", name);
-        return store.find(KubeResource.NAMESPACES, null, name) != null
-                ? store.find(KubeResource.NAMESPACES, null, name) : store.put(ns);
+        return store.put(ns);
     }
 
     /** A deployment whose controllers create a ReplicaSet and {@code replicas} Running pods. */
@@ -503,7 +522,10 @@ public final class KubePeer implements AutoCloseable {
                 sendText(ex, 200, "ok");
                 return;
             }
-            case "openapi" -> throw KubeError.pathNotFound();
+            case "openapi" -> {
+                openapi(ex, segs);
+                return;
+            }
             case "api" -> {
                 if (segs.size() == 1) {
                     sendDiscovery(ex, accept, true);
@@ -543,6 +565,24 @@ public final class KubePeer implements AutoCloseable {
                 return;
             }
             default -> throw KubeError.pathNotFound();
+        }
+    }
+
+    /** OpenAPI v3 (index and group versions, no schemas); v2 is not served, as kubectl can do without. */
+    private static void openapi(HttpExchange ex, List<String> segs) throws IOException {
+        if (segs.size() < 2 || !segs.get(1).equals("v3")) {
+            throw KubeError.pathNotFound();
+        }
+        List<String> gv = segs.subList(2, segs.size());
+        if (gv.isEmpty()) {
+            send(ex, 200, KubeDiscovery.openapiIndex());
+        } else if (gv.size() == 2 && gv.get(0).equals("api") && gv.get(1).equals("v1")) {
+            send(ex, 200, KubeDiscovery.openapiGroupVersion(""));
+        } else if (gv.size() == 3 && gv.get(0).equals("apis") && KubeDiscovery.servesGroupVersion(gv.get(1), gv.get(2))
+                && !gv.get(1).isEmpty()) {
+            send(ex, 200, KubeDiscovery.openapiGroupVersion(gv.get(1)));
+        } else {
+            throw KubeError.pathNotFound();
         }
     }
 
@@ -603,6 +643,10 @@ public final class KubePeer implements AutoCloseable {
                 }
             }
             case "POST" -> {
+                if ("eviction".equals(sub)) {
+                    evict(ex, ns, name, dryRun);
+                    return;
+                }
                 if (name != null) {
                     throw KubeError.methodNotAllowed(method);
                 }
@@ -723,16 +767,12 @@ public final class KubePeer implements AutoCloseable {
         ex.sendResponseHeaders(200, 0);
         OutputStream out = ex.getResponseBody();
         boolean[] headerSent = {false};
-        Consumer<ObjectNode> emit = null;
         try {
             for (ObjectNode o : initial) {
                 writeEvent(out, "ADDED", o, r, table, includeObject, headerSent);
             }
             if (initialEvents && bookmarks) {
-                ObjectNode bookmark = JSON.createObjectNode().put("kind", r.kind()).put("apiVersion", r.apiVersion());
-                KubeStore.child(bookmark, "metadata").put("resourceVersion", String.valueOf(since))
-                        .putObject("annotations").put("k8s.io/initial-events-end", "true");
-                writeRaw(out, "BOOKMARK", bookmark);
+                writeRaw(out, "BOOKMARK", bookmark(r, since, true));
             }
             out.flush();
             while (true) {
@@ -761,13 +801,27 @@ public final class KubePeer implements AutoCloseable {
                     }
                 }
                 out.flush();
-                if (!store.awaitChange(since, deadline)) {
+                KubeStore.Wake wake = store.awaitChange(since, Math.min(deadline, System.nanoTime() + BOOKMARK_NANOS));
+                if (wake == KubeStore.Wake.CLOSED || System.nanoTime() >= deadline) {
                     break;
+                }
+                if (wake == KubeStore.Wake.TIMEOUT && bookmarks) {
+                    // Also how an abandoned watch notices its client left: the write fails.
+                    writeRaw(out, "BOOKMARK", bookmark(r, since, false));
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static ObjectNode bookmark(KubeResource r, long resourceVersion, boolean initialEventsEnd) {
+        ObjectNode bookmark = JSON.createObjectNode().put("kind", r.kind()).put("apiVersion", r.apiVersion());
+        ObjectNode meta = bookmark.putObject("metadata").put("resourceVersion", String.valueOf(resourceVersion));
+        if (initialEventsEnd) {
+            meta.putObject("annotations").put("k8s.io/initial-events-end", "true");
+        }
+        return bookmark;
     }
 
     private void writeEvent(OutputStream out, String type, ObjectNode object, KubeResource r, boolean table,
@@ -825,6 +879,21 @@ public final class KubePeer implements AutoCloseable {
             }
         }
         sendText(ex, 200, text);
+    }
+
+    /**
+     * {@code kubectl drain} evicts pods with a typed client that sends protobuf. The pod to evict
+     * is named by the URL, so a body that is not JSON is not read (there are no disruption budgets).
+     */
+    private void evict(HttpExchange ex, String ns, String name, boolean dryRun) throws IOException {
+        byte[] body = ex.getRequestBody().readAllBytes();
+        if (contentType(ex).startsWith("application/json") && body.length > 0) {
+            dryRun |= JSON.readTree(body).path("deleteOptions").path("dryRun").toString().contains("\"All\"");
+        }
+        store.delete(KubeResource.PODS, ns, name, dryRun, KubeStore.Propagation.BACKGROUND, null, null);
+        ObjectNode status = JSON.createObjectNode().put("kind", "Status").put("apiVersion", "v1");
+        status.putObject("metadata");
+        send(ex, 201, status.put("status", "Success").put("code", 201));
     }
 
     private static ObjectNode scaleOf(KubeResource r, ObjectNode o) {

@@ -26,7 +26,7 @@ record KubeResource(String group, String version, String plural, String singular
     static final KubeResource NODES = new KubeResource("", "v1", "nodes", "node", "Node", false,
             List.of("no"), List.of(), List.of("status"), Set.of("spec.unschedulable"));
     static final KubeResource PODS = new KubeResource("", "v1", "pods", "pod", "Pod", true,
-            List.of("po"), List.of("all"), List.of("status", "log"), POD_FIELDS);
+            List.of("po"), List.of("all"), List.of("status", "log", "eviction"), POD_FIELDS);
     static final KubeResource SERVICES = new KubeResource("", "v1", "services", "service", "Service",
             true, List.of("svc"), List.of("all"), List.of("status"), Set.of());
     static final KubeResource CONFIGMAPS = new KubeResource("", "v1", "configmaps", "configmap",

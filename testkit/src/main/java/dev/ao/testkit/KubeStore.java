@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -203,20 +202,18 @@ final class KubeStore {
         return out;
     }
 
+    enum Wake { CHANGED, TIMEOUT, CLOSED }
+
     /** Blocks until something newer than {@code since} happened, the deadline passed, or the store closed. */
-    synchronized boolean awaitChange(long since, long deadlineNanos) throws InterruptedException {
+    synchronized Wake awaitChange(long since, long deadlineNanos) throws InterruptedException {
         while (!closed && resourceVersion <= since) {
             long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
             if (left <= 0) {
-                return false;
+                return Wake.TIMEOUT;
             }
             wait(left);
         }
-        return !closed;
-    }
-
-    synchronized boolean closed() {
-        return closed;
+        return closed ? Wake.CLOSED : Wake.CHANGED;
     }
 
     // ------------------------------------------------------------------ API writes
@@ -551,6 +548,12 @@ final class KubeStore {
     /** Sets uid, creationTimestamp and generation for a new or changed object. */
     private void stamp(KubeResource r, ObjectNode obj, ObjectNode previous) {
         ObjectNode meta = child(obj, "metadata");
+        // The real server's JSON omits empty maps and lists here (Go omitempty).
+        for (String field : List.of("labels", "annotations", "ownerReferences", "finalizers")) {
+            if (meta.has(field) && (meta.get(field).isNull() || meta.get(field).isEmpty())) {
+                meta.remove(field);
+            }
+        }
         if (!meta.has("uid")) {
             meta.put("uid", UUID.randomUUID().toString());
         }
@@ -747,10 +750,22 @@ final class KubeStore {
             spec.put("schedulerName", "default-scheduler");
         }
         for (JsonNode c : spec.path("containers")) {
-            if (c instanceof ObjectNode container && !container.has("imagePullPolicy")) {
+            if (!(c instanceof ObjectNode container)) {
+                continue;
+            }
+            if (!container.has("imagePullPolicy")) {
                 String image = container.path("image").asText("");
                 boolean latest = image.endsWith(":latest") || !image.substring(image.lastIndexOf('/') + 1).contains(":");
                 container.put("imagePullPolicy", latest ? "Always" : "IfNotPresent");
+            }
+            if (!container.has("terminationMessagePath")) {
+                container.put("terminationMessagePath", "/dev/termination-log");
+                container.put("terminationMessagePolicy", "File");
+            }
+            for (JsonNode p : container.path("ports")) {
+                if (p instanceof ObjectNode port && !port.has("protocol")) {
+                    port.put("protocol", "TCP");
+                }
             }
         }
     }
@@ -813,22 +828,48 @@ final class KubeStore {
         }
     }
 
-    /** Starts every scheduled pod that has no status yet: Running and Ready, like a healthy node. */
+    /**
+     * The scheduler and kubelet of the one node: binds pods to it while it takes pods (else they
+     * stay Pending, Unschedulable) and starts bound pods that have no status yet: Running and Ready.
+     */
     private boolean kubelet() {
+        ObjectNode node = current(KubeResource.NODES, null, NODE_NAME);
+        boolean schedulable = node != null && !node.path("spec").path("unschedulable").asBoolean();
         boolean changed = false;
         for (ObjectNode pod : new ArrayList<>(table(KubeResource.PODS).values())) {
-            if (pod.path("status").has("phase")) {
-                continue;
-            }
+            boolean bound = !pod.path("spec").path("nodeName").asText("").isEmpty();
+            boolean started = pod.path("status").has("phase");
             ObjectNode p = pod.deepCopy();
-            ObjectNode spec = child(p, "spec");
-            if (!spec.has("nodeName")) {
-                spec.put("nodeName", NODE_NAME);
+            if (!bound && schedulable && (!started || unschedulable(pod))) {
+                child(p, "spec").put("nodeName", NODE_NAME);
+                p.set("status", runningStatus(p));
+            } else if (!bound && !started) {
+                p.set("status", unschedulableStatus());
+            } else if (bound && !started) {
+                p.set("status", runningStatus(p));
             }
-            p.set("status", runningStatus(p));
             changed |= write(KubeResource.PODS, p);
         }
         return changed;
+    }
+
+    private static boolean unschedulable(JsonNode pod) {
+        for (JsonNode c : pod.path("status").path("conditions")) {
+            if (c.path("type").asText().equals("PodScheduled") && c.path("reason").asText().equals("Unschedulable")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private ObjectNode unschedulableStatus() {
+        ObjectNode status = JSON.createObjectNode().put("phase", "Pending");
+        status.putArray("conditions").addObject().put("type", "PodScheduled").put("status", "False")
+                .putNull("lastProbeTime").put("lastTransitionTime", now().toString())
+                .put("reason", "Unschedulable")
+                .put("message", "0/1 nodes are available: 1 node(s) were unschedulable.");
+        status.put("qosClass", "BestEffort");
+        return status;
     }
 
     ObjectNode runningStatus(JsonNode pod) {
@@ -1042,7 +1083,6 @@ final class KubeStore {
         meta.putArray("ownerReferences").add(ownerRef(KubeResource.REPLICASETS, rs));
         ObjectNode spec = template.path("spec").deepCopy();
         defaultPodSpec(spec);
-        spec.put("nodeName", NODE_NAME);
         pod.set("spec", spec);
         return pod;
     }
@@ -1205,10 +1245,19 @@ final class KubeStore {
         return out.toString();
     }
 
+    /**
+     * Sorted keys, without nulls and empty objects or lists: the real hash is over Go structs, where
+     * {@code resources: {}}, {@code creationTimestamp: null} and a missing field are the same thing.
+     */
     private static String canonical(JsonNode node) {
         if (node.isObject()) {
             Map<String, JsonNode> sorted = new TreeMap<>();
-            node.fields().forEachRemaining(e -> sorted.put(e.getKey(), e.getValue()));
+            node.fields().forEachRemaining(e -> {
+                JsonNode v = e.getValue();
+                if (!v.isNull() && !(v.isContainerNode() && v.isEmpty())) {
+                    sorted.put(e.getKey(), v);
+                }
+            });
             StringBuilder s = new StringBuilder("{");
             sorted.forEach((k, v) -> s.append(JsonNodeFactory.instance.textNode(k)).append(':').append(canonical(v)).append(','));
             return s.append('}').toString();
@@ -1219,16 +1268,5 @@ final class KubeStore {
             return s.append(']').toString();
         }
         return node.toString();
-    }
-
-    /** Copies of objects by resource, for tests that want to look at the whole state. */
-    synchronized Map<String, List<ObjectNode>> snapshot() {
-        Map<String, List<ObjectNode>> out = new LinkedHashMap<>();
-        for (KubeResource r : KubeResource.ALL) {
-            List<ObjectNode> items = new ArrayList<>();
-            table(r).values().forEach(o -> items.add(o.deepCopy()));
-            out.put(r.groupResource(), items);
-        }
-        return out;
     }
 }

@@ -130,37 +130,75 @@ public final class Processes {
         return new Result(List.copyOf(cmd), exit, out.text(), err.text(), timedOut, elapsed);
     }
 
-    /** Kills a process we started and everything it started, then waits for it briefly. */
+    /** Kills a process we started and everything it started, and waits (bounded) until they are gone. */
     public static void kill(Process process) {
         if (process == null) {
             return;
         }
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        List<ProcessHandle> tree = new java.util.ArrayList<>(process.descendants().toList());
+        tree.forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
+        tree.add(process.toHandle());
+        awaitGone(tree, Duration.ofSeconds(10));
+        reap(process);
+    }
+
+    /** Asks a process we started (and its descendants) to stop, then kills what is left after {@code grace}. */
+    public static void stop(Process process, Duration grace) {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        List<ProcessHandle> tree = new java.util.ArrayList<>(process.descendants().toList());
+        tree.add(process.toHandle());
+        tree.forEach(ProcessHandle::destroy);
+        if (!awaitGone(tree, grace)) {
+            tree.forEach(ProcessHandle::destroyForcibly);
+            awaitGone(tree, Duration.ofSeconds(10));
+        }
+        reap(process);
+    }
+
+    /** Our own child is a zombie until the JDK reaps it; wait for that so isAlive() is false after. */
+    private static void reap(Process process) {
         try {
-            process.waitFor(10, TimeUnit.SECONDS);
+            process.waitFor(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** Asks a process we started (and its descendants) to stop, then forces it after a grace period. */
-    public static void stop(Process process, Duration grace) {
-        if (process == null || !process.isAlive()) {
-            return;
-        }
-        List<ProcessHandle> children = process.descendants().toList();
-        process.destroy();
-        children.forEach(ProcessHandle::destroy);
-        try {
-            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                kill(process);
+    /** Polls rather than using onExit(): the JDK polls non-child processes with long back-offs. */
+    private static boolean awaitGone(List<ProcessHandle> handles, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (handles.stream().anyMatch(Processes::running)) {
+            if (System.nanoTime() > deadline) {
+                return false;
             }
-        } catch (InterruptedException e) {
-            kill(process);
-            Thread.currentThread().interrupt();
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
-        children.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        return true;
+    }
+
+    /**
+     * Alive and not a zombie. A killed grandchild is re-parented to init and stays a zombie
+     * until init reaps it, which can take seconds in a container; it no longer runs.
+     */
+    static boolean running(ProcessHandle handle) {
+        if (!handle.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc", String.valueOf(handle.pid()), "stat"));
+            int close = stat.lastIndexOf(')');
+            return close < 0 || close + 2 >= stat.length() || stat.charAt(close + 2) != 'Z';
+        } catch (IOException | RuntimeException e) {
+            return handle.isAlive();
+        }
     }
 
     private static final class Drain extends Thread {

@@ -47,14 +47,23 @@ public final class ProcessCgroup {
         return Optional.empty();
     }
 
-    /** Removes cgroups left by runs whose supervisor was killed; the kernel refuses to remove one still in use. */
+    /**
+     * Removes cgroups left by runs whose supervisor was killed. Only those named after a run older than a minute:
+     * a younger one may belong to a concurrent run that has not joined it yet. The kernel refuses to remove one
+     * still in use.
+     */
     private static void pruneEmpty(Path parent) {
+        java.time.Instant cutoff = java.time.Instant.now().minusSeconds(60);
+        java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                .withZone(java.time.ZoneOffset.UTC);
         try (var children = Files.list(parent)) {
             children.filter(Files::isDirectory).forEach(d -> {
+                String name = d.getFileName().toString();
                 try {
+                    if (name.length() < 15 || java.time.Instant.from(f.parse(name.substring(0, 15))).isAfter(cutoff)) return;
                     Files.delete(d);
-                } catch (IOException busy) {
-                    // processes still in it
+                } catch (IOException | java.time.DateTimeException busyOrForeign) {
+                    // processes still in it, or not a run's cgroup
                 }
             });
         } catch (IOException ignored) {

@@ -47,20 +47,24 @@ public final class ProcessSupervisor {
     /** A quick, bounded command (probes, version checks): output captured in memory, small by nature. */
     public record Captured(int exitCode, String stdout, String stderr, boolean timedOut) {}
 
+    private static final String LAUNCH_SHIM =
+            "[ \"$PPID\" = \"$1\" ] || exit 125; [ -z \"$2\" ] || echo $$ > \"$2\" || exit 125; shift 2; exec \"$@\"";
+
     private ProcessSupervisor() {}
 
     public static Running start(Spec spec) throws IOException {
         List<String> cmd = new ArrayList<>();
-        if (spec.cgroup().isPresent()) {
-            // join the cgroup before exec so no fork escapes it; the path is an argument, never part of the script
-            cmd.addAll(List.of("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", spec.cgroup().get().procsFile().toString()));
-        }
         // own session: a Ctrl-C at the terminal reaches ao only, which then stops the tree in order
         Binaries.which("setsid", spec.env().get("PATH")).or(() -> Binaries.which("/usr/bin/setsid", null))
                 .ifPresent(p -> cmd.add(p.toString()));
         // if ao itself is killed (even -9), the kernel kills the child: with bwrap that is the whole sandbox
         Binaries.which("setpriv", spec.env().get("PATH")).or(() -> Binaries.which("/usr/bin/setpriv", null))
                 .ifPresent(p -> cmd.addAll(List.of(p.toString(), "--pdeathsig", "KILL")));
+        // The launch shim closes the race where ao dies after the fork but before the death signal is armed
+        // (the parent is then no longer ao), and joins the run's cgroup before exec so no fork escapes it.
+        // Values are arguments, never part of the shell text.
+        cmd.addAll(List.of("/bin/sh", "-c", LAUNCH_SHIM, "ao-launch", Long.toString(ProcessHandle.current().pid()),
+                spec.cgroup().map(c -> c.procsFile().toString()).orElse("")));
         cmd.addAll(spec.command());
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(spec.cwd().toFile());
         pb.environment().clear();

@@ -262,10 +262,11 @@ public final class RunService {
                 List<String> mask = new ArrayList<>(p.params().secretValues());
                 mask.addAll(envResult.secretValues());
 
-                transition(record.withStart(Instant.now(), describe(policy, cgroup, envResult, p.prlimit() != null)), Map.of());
                 Path runDir = store.dir(record.id());
+                Instant started = Instant.now();
                 running = ProcessSupervisor.start(new ProcessSupervisor.Spec(command, childEnv, workspace,
                         runDir.resolve(RunStore.STDOUT), runDir.resolve(RunStore.STDERR), mask, cgroup));
+                transition(record.withStart(started, describe(policy, cgroup, envResult, p.prlimit() != null)), Map.of("pid", running.pid()));
                 if (canceled) running.cancel();
                 ProcessSupervisor.Outcome out = running.await(Duration.ofSeconds(p.timeoutSeconds()), GRACE);
                 RunState state;

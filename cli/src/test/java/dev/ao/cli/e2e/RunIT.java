@@ -154,8 +154,9 @@ class RunIT {
                 """);
         Process p = project.ao().start(project.root().resolve("o"), project.root().resolve("e"), "run", "sleepy.sh", "-p", "token=" + token);
         awaitState("running", Duration.ofSeconds(20));
+        awaitLog("up", Duration.ofSeconds(10));
         p.destroyForcibly().waitFor();
-        // bwrap's --die-with-parent takes the sandbox down with its supervisor
+        // the child's parent-death signal and bwrap's --die-with-parent take the sandbox down with its supervisor
         awaitGone(token, Duration.ofSeconds(5));
         assertThat(processesWith(token)).isEmpty();
         String id = project.runIds().get(0);

@@ -19,6 +19,33 @@ public final class ProcessCgroup {
         this.dir = dir;
     }
 
+    /**
+     * Kills whatever is left in a run's cgroup: the run's supervisor died (kill -9) in the instant before the
+     * sandbox armed its own death signal. Returns how many processes were killed.
+     */
+    public static int reap(String runId) {
+        int killed = 0;
+        for (Path base : List.of(Path.of("/sys/fs/cgroup/pids"), Path.of("/sys/fs/cgroup/unified"), Path.of("/sys/fs/cgroup"))) {
+            Path dir = base.resolve("ao").resolve(runId);
+            if (!Files.isDirectory(dir)) continue;
+            ProcessCgroup c = new ProcessCgroup(dir);
+            for (int round = 0; round < 10; round++) {
+                List<ProcessHandle> left = c.processes();
+                if (left.isEmpty()) break;
+                left.forEach(ProcessHandle::destroyForcibly);
+                killed += left.size();
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            c.remove();
+        }
+        return killed;
+    }
+
     /** Creates {@code ao/<runId>} under a writable pids hierarchy, or empty if there is none. */
     public static Optional<ProcessCgroup> create(String runId, int maxProcesses) {
         for (Path base : List.of(Path.of("/sys/fs/cgroup/pids"), Path.of("/sys/fs/cgroup/unified"), Path.of("/sys/fs/cgroup"))) {

@@ -177,8 +177,10 @@ public final class RunStore {
         } catch (IOException ignored) {
             // fall through with what we have
         }
+        int reaped = dev.ao.engine.exec.ProcessCgroup.reap(r.id());
         RunRecord lost = r.withEnd(RunState.LOST, r.exitCode(), "the supervising ao process (pid " + r.supervisor().pid()
-                + ") is gone", Instant.now(), r.summary(), r.summaryTruncated(), r.outputs(), r.workspaceKept());
+                + ") is gone" + (reaped > 0 ? "; " + reaped + " leftover process(es) killed" : ""), Instant.now(), r.summary(),
+                r.summaryTruncated(), r.outputs(), r.workspaceKept());
         try {
             write(lost);
             event(r.id(), RunState.LOST, Map.of("reason", lost.reason()));

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# ao benchmarks: every figure is measured here, now, against a baseline measured in the same go.
+# Usage: bench/run.sh [runs]      (default 10 repetitions for the short measurements)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+n="${1:-10}"
+jar="$here/cli/target/ao.jar"
+[ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -pl cli -am package)
+work="$here/bench/target"
+rm -rf "$work"; mkdir -p "$work/project/dotcodex"
+printf '[scripts]\nexecution_timeout = 600\n' > "$work/project/dotcodex/config.toml"
+java_bin="$(command -v java)"
+ao() { "$java_bin" ${AO_JAVA_OPTS:-} -jar "$jar" "$@"; }
+
+# median wall time in ms of a command run $n times
+median_ms() {
+  local times=()
+  for _ in $(seq 1 "$n"); do
+    local s e
+    s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N)
+    times+=($(( (e - s) / 1000000 )))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) b = 1; printf "%.2fx", a / b }'; }
+
+cat > "$work/Hello.java" <<'JAVA'
+public class Hello { public static void main(String[] a) { System.out.println("hello"); } }
+JAVA
+javac -d "$work" "$work/Hello.java"
+cat > "$work/project/trivial.sh" <<'SH'
+#!/bin/sh
+echo trivial
+SH
+cat > "$work/project/second.sh" <<'SH'
+#!/bin/sh
+# about one second of real work: the same per-run overhead against a non-trivial script
+i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; echo done
+SH
+cat > "$work/project/gib.sh" <<'SH'
+#!/bin/sh
+# 1 GiB of text in 1 MiB lines
+line=$(head -c 1048575 /dev/zero | tr '\0' 'x')
+i=0; while [ $i -lt 1024 ]; do printf '%s\n' "$line"; i=$((i+1)); done
+SH
+cd "$work/project"
+
+echo "ao benchmarks on $(nproc) cores, $(date -u +%FT%TZ), median of $n runs"
+echo
+hello=$(median_ms "$java_bin" -cp "$work" Hello)
+version=$(median_ms ao --version)
+echo "1. startup"
+echo "   bare JVM hello world     ${hello} ms"
+echo "   ao --version             ${version} ms    ratio $(ratio "$version" "$hello")   (goal <= 3x)"
+echo
+sh_t=$(median_ms sh trivial.sh)
+run_t=$(median_ms ao run trivial.sh)
+full_t=$(median_ms ao run trivial.sh --sandbox danger-full-access --approve)
+over=$(( run_t - version ))
+echo "2. ao run of a trivial script"
+echo "   sh trivial.sh                          ${sh_t} ms"
+echo "   ao run trivial.sh (sandboxed)          ${run_t} ms   minus --version: ${over} ms   ratio vs sh $(ratio "$over" "$sh_t")"
+echo "   ao run, danger-full-access (no bwrap)  ${full_t} ms   sandbox overhead: $(( run_t - full_t )) ms, ratio $(ratio "$run_t" "$full_t")"
+sec_sh=$(n=3 median_ms sh second.sh)
+sec_ao=$(n=3 median_ms ao run second.sh)
+echo "   a ~1 s script: sh ${sec_sh} ms, ao run ${sec_ao} ms, minus --version $(( sec_ao - version )) ms, ratio $(ratio "$(( sec_ao - version ))" "$sec_sh")"
+echo
+echo "3. 1 GiB of script output"
+s=$(date +%s%N); sh gib.sh > "$work/gib.out"; e=$(date +%s%N); base=$(( (e - s) / 1000000 ))
+rm -f "$work/gib.out"
+/usr/bin/time -f '%M' -o "$work/rss" "$java_bin" -Xmx64m -jar "$jar" run gib.sh > /dev/null 2> "$work/ao.err" &
+pid=$!; s=$(date +%s%N); wait $pid; e=$(date +%s%N); through=$(( (e - s) / 1000000 ))
+id=$(ls .ao/runs | tail -1)
+bytes=$(stat -c %s ".ao/runs/$id/stdout.log")
+echo "   sh gib.sh > file               ${base} ms"
+echo "   ao run gib.sh (-Xmx64m)        ${through} ms   ratio $(ratio "$through" "$base")   (goal <= 1.2x)   stdout.log ${bytes} bytes"
+echo "   ao peak RSS                    $(( $(cat "$work/rss") / 1024 )) MiB"
+rm -rf .ao/runs/"$id"

@@ -1,0 +1,98 @@
+package dev.ao.cli.e2e;
+
+import dev.ao.testkit.Ao;
+import dev.ao.testkit.Processes;
+import dev.ao.testkit.TestProject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code ao run} at a real terminal (tmux): the live status line, and the approval prompt. */
+class TtyIT {
+    private TestProject project;
+    private final String socket = "ao-tty-" + UUID.randomUUID().toString().substring(0, 8);
+    private final String session = "ao";
+
+    @BeforeEach
+    void setUp() {
+        project = TestProject.create("tty");
+    }
+
+    @AfterEach
+    void tearDown() {
+        tmux("kill-server");
+        project.close();
+    }
+
+    private Processes.Result tmux(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("tmux", "-L", socket));
+        cmd.addAll(List.of(args));
+        return Processes.run(cmd, null, project.root(), Duration.ofSeconds(10));
+    }
+
+    /** Starts ao at a 120x30 terminal, without CI=true, with this project's HOME. */
+    private void start(String... aoArgs) {
+        StringBuilder cmd = new StringBuilder("env -u CI HOME='" + project.home() + "' TERM=xterm-256color '"
+                + Path.of(System.getProperty("java.home"), "bin", "java") + "' -jar '" + Ao.jar() + "'");
+        for (String a : aoArgs) cmd.append(" '").append(a).append("'");
+        cmd.append("; echo EXIT=$?; sleep 60");
+        tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "30", "-c", project.root().toString(), cmd.toString()).orThrow();
+    }
+
+    private String screen() {
+        return tmux("capture-pane", "-p", "-t", session).stdout();
+    }
+
+    private String await(Predicate<String> ok, Duration max) throws InterruptedException {
+        long end = System.nanoTime() + max.toNanos();
+        String s = "";
+        while (System.nanoTime() < end) {
+            s = screen();
+            if (ok.test(s)) return s;
+            Thread.sleep(100);
+        }
+        throw new AssertionError("screen never matched; last screen:\n" + s);
+    }
+
+    @Test
+    void aLiveStatusLineWhileItRunsThenOnlyTheSummary() throws Exception {
+        project.script("slow.sh", "#!/bin/bash\nfor i in $(seq 1 40); do echo \"line $i of raw output\"; sleep 0.1; done\necho '3 things fixed' > \"$AO_SUMMARY\"\n");
+        start("run", "slow.sh");
+        String during = await(s -> s.contains("slow.sh · running ·") && s.contains("output"), Duration.ofSeconds(30));
+        assertThat(during).containsPattern("[0-9.]+ s · [0-9.]+ (B|KiB) output");
+        String after = await(s -> s.contains("EXIT="), Duration.ofSeconds(30));
+        assertThat(after).contains("3 things fixed").contains("succeeded").contains("EXIT=0")
+                .doesNotContain("line 1 of raw output").doesNotContain("running ·");
+    }
+
+    @Test
+    void approvalIsAskedAtTheTerminal() throws Exception {
+        project.write("skills/risky/SKILL.md", "---\nname: risky\ndescription: needs a person\n---\n");
+        project.write("skills/risky/script.json", "{\"script_file\": \"r.sh\", \"risk\": \"approval_required\", "
+                + "\"parameters_schema\": {\"type\": \"object\", \"properties\": {\"token\": {\"type\": \"string\", \"secret\": true}}}}");
+        project.script("skills/risky/r.sh", "#!/bin/bash\necho 'approved and ran'\n");
+        start("run", "risky", "-p", "token=very-secret");
+        String prompt = await(s -> s.contains("Run it? [y/N]"), Duration.ofSeconds(30));
+        assertThat(prompt).contains("Approval needed").contains("risky").contains("workspace-write").contains("\"token\":\"***\"")
+                .contains("echo 'approved and ran'").doesNotContain("very-secret");
+        tmux("send-keys", "-t", session, "y", "Enter");
+        String after = await(s -> s.contains("EXIT="), Duration.ofSeconds(30));
+        assertThat(after).contains("approved and ran").contains("EXIT=0");
+        assertThat(project.read(project.runDir(project.runIds().get(0)).resolve("run.json"))).contains("at the terminal");
+
+        tmux("kill-server");
+        start("run", "risky");
+        await(s -> s.contains("Run it? [y/N]"), Duration.ofSeconds(30));
+        tmux("send-keys", "-t", session, "n", "Enter");
+        assertThat(await(s -> s.contains("EXIT="), Duration.ofSeconds(30))).contains("EXIT=126").doesNotContain("approved and ran");
+    }
+}

@@ -12,7 +12,6 @@ public final class StatusLine {
     private final PrintWriter err;
     private final Terminal term;
     private final RunService.Active run;
-    private final long started = System.currentTimeMillis();
     private Thread thread;
     private volatile boolean stop;
 
@@ -25,10 +24,15 @@ public final class StatusLine {
     public void start() {
         thread = new Thread(() -> {
             int i = 0;
-            while (!stop) {
+            while (!stop && !Thread.currentThread().isInterrupted()) {
                 RunRecord r = run.record();
+                if (r.state() != dev.ao.engine.run.RunState.RUNNING) {
+                    // nothing to show yet; above all, never draw over an approval prompt
+                    sleepQuietly();
+                    continue;
+                }
                 String line = SPIN[i++ % SPIN.length] + " " + r.label() + " · " + r.state().id() + " · "
-                        + Durations.human(System.currentTimeMillis() - started) + " · " + Durations.bytes(run.bytesWritten()) + " output";
+                        + Durations.human(r.elapsedMs() == null ? 0 : r.elapsedMs()) + " · " + Durations.bytes(run.bytesWritten()) + " output";
                 synchronized (err) {
                     err.print("\r\u001b[2K" + term.dim(line));
                     err.flush();
@@ -42,6 +46,14 @@ public final class StatusLine {
         }, "ao-status");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public void stop() throws InterruptedException {

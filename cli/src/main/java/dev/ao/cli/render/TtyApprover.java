@@ -30,7 +30,7 @@ public final class TtyApprover implements Approver {
         err.flush();
         String answer = console.readLine();
         boolean yes = answer != null && (answer.trim().equalsIgnoreCase("y") || answer.trim().equalsIgnoreCase("yes"));
-        String who = System.getenv().getOrDefault("USER", "unknown") + " at the terminal";
+        String who = System.getenv().getOrDefault("USER", System.getProperty("user.name", "unknown")) + " at the terminal";
         return new Decision(yes, who);
     }
 }

@@ -68,7 +68,7 @@ class TtyIT {
         project.script("slow.sh", "#!/bin/bash\nfor i in $(seq 1 40); do echo \"line $i of raw output\"; sleep 0.1; done\necho '3 things fixed' > \"$AO_SUMMARY\"\n");
         start("run", "slow.sh");
         String during = await(s -> s.contains("slow.sh · running ·") && s.contains("output"), Duration.ofSeconds(30));
-        assertThat(during).containsPattern("[0-9.]+ s · [0-9.]+ (B|KiB) output");
+        assertThat(during).containsPattern("[0-9.]+ m?s · [0-9.]+ (B|KiB) output");
         String after = await(s -> s.contains("EXIT="), Duration.ofSeconds(30));
         assertThat(after).contains("3 things fixed").contains("succeeded").contains("EXIT=0")
                 .doesNotContain("line 1 of raw output").doesNotContain("running ·");
@@ -82,6 +82,7 @@ class TtyIT {
         project.script("skills/risky/r.sh", "#!/bin/bash\necho 'approved and ran'\n");
         start("run", "risky", "-p", "token=very-secret");
         String prompt = await(s -> s.contains("Run it? [y/N]"), Duration.ofSeconds(30));
+        assertThat(prompt).as("no status line while waiting for a person").doesNotContain("queued ·");
         assertThat(prompt).contains("Approval needed").contains("risky").contains("workspace-write").contains("\"token\":\"***\"")
                 .contains("echo 'approved and ran'").doesNotContain("very-secret");
         tmux("send-keys", "-t", session, "y", "Enter");
@@ -93,6 +94,6 @@ class TtyIT {
         start("run", "risky");
         await(s -> s.contains("Run it? [y/N]"), Duration.ofSeconds(30));
         tmux("send-keys", "-t", session, "n", "Enter");
-        assertThat(await(s -> s.contains("EXIT="), Duration.ofSeconds(30))).contains("EXIT=126").doesNotContain("approved and ran");
+        assertThat(await(s -> s.contains("EXIT="), Duration.ofSeconds(30))).contains("EXIT=126").doesNotContainPattern("(?m)^approved and ran");
     }
 }

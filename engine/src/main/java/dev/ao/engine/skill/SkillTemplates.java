@@ -1,6 +1,5 @@
 package dev.ao.engine.skill;
 
-import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -159,7 +158,7 @@ public final class SkillTemplates {
 
     private static String pretty(JsonNode n) {
         DefaultPrettyPrinter pp = new DefaultPrettyPrinter(Separators.createDefaultInstance()
-                .withObjectFieldValueSpacing(Separators.Spacing.AFTER)).withArrayIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE);
+                .withObjectFieldValueSpacing(Separators.Spacing.AFTER));
         try {
             return JSON.writer(pp).writeValueAsString(n) + "\n";
         } catch (IOException e) {

@@ -10,11 +10,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Ranks skills for a free-text query ("restart crashing pods"), best first. BM25F: the query and every field are
- * tokenised (camelCase and punctuation split, light stemming: crashing -> crash, pods -> pod), term frequencies
- * are weighted by field (name and id over tags over description over body) and length-normalised per field, and
- * rare terms count more than common ones. A query term also matches, at a discount, a longer word it starts
- * ({@code crash} in {@code crashloop}), so compound names are found.
+ * Ranks skills for a free-text query ("restart crashing pods"), best first. The query and every field are
+ * tokenised (camelCase and punctuation split, light stemming: crashing -> crash, pods -> pod; compounds the library
+ * spells both ways split: crashloop -> crash loop), then scored with BM25 per field (name and id over tags over
+ * description over body, each length-normalised, rare words counting more) and summed. A query term also matches,
+ * at a discount, a longer word it starts, and a skill matching every query word beats one matching a few.
  */
 public final class SkillSearch {
     /** A skill and how well it matched; {@code matched} lists the query terms it contains. */
@@ -51,35 +51,55 @@ public final class SkillSearch {
     private final List<Map<Field, Map<String, Integer>>> docs = new ArrayList<>();
     private final List<Map<Field, Integer>> lengths = new ArrayList<>();
     private final Map<Field, Double> avgLength = new HashMap<>();
-    private final Map<String, Integer> docFreq = new HashMap<>();
+    private final Map<Field, Map<String, Integer>> docFreq = new HashMap<>();
 
     public SkillSearch(List<Skill> skills) {
         this.skills = List.copyOf(skills);
+        List<Map<Field, List<String>>> tokenized = new ArrayList<>();
+        Set<String> vocabulary = new java.util.HashSet<>();
         for (Skill s : this.skills) {
-            Map<Field, Map<String, Integer>> fields = new HashMap<>();
-            Map<Field, Integer> lens = new HashMap<>();
-            index(fields, lens, Field.NAME, s.id() + " " + s.name());
-            index(fields, lens, Field.TAGS, String.join(" ", s.tags()));
+            Map<Field, List<String>> fields = new HashMap<>();
+            fields.put(Field.NAME, tokens(s.id() + " " + s.name()));
+            fields.put(Field.TAGS, tokens(String.join(" ", s.tags())));
             Object intent = s.frontMatter().get("intent");
-            index(fields, lens, Field.DESCRIPTION, s.description() + (intent instanceof String i && !i.equals(s.description()) ? " " + i : ""));
-            index(fields, lens, Field.BODY, s.body());
-            docs.add(fields);
+            fields.put(Field.DESCRIPTION, tokens(s.description() + (intent instanceof String i && !i.equals(s.description()) ? " " + i : "")));
+            fields.put(Field.BODY, tokens(s.body()));
+            fields.values().forEach(vocabulary::addAll);
+            tokenized.add(fields);
+        }
+        for (Field f : Field.values()) docFreq.put(f, new HashMap<>());
+        for (Map<Field, List<String>> fields : tokenized) {
+            Map<Field, Map<String, Integer>> tfs = new HashMap<>();
+            Map<Field, Integer> lens = new HashMap<>();
+            for (Field f : Field.values()) {
+                List<String> toks = new ArrayList<>(fields.get(f));
+                // "crashloop" also counts as "crash" and "loop" when the library uses both words
+                for (String t : fields.get(f)) toks.addAll(decompound(t, vocabulary));
+                Map<String, Integer> tf = new HashMap<>();
+                for (String t : toks) tf.merge(t, 1, Integer::sum);
+                tfs.put(f, tf);
+                lens.put(f, toks.size());
+                tf.keySet().forEach(t -> docFreq.get(f).merge(t, 1, Integer::sum));
+            }
+            docs.add(tfs);
             lengths.add(lens);
-            Set<String> terms = new LinkedHashSet<>();
-            fields.values().forEach(m -> terms.addAll(m.keySet()));
-            terms.forEach(t -> docFreq.merge(t, 1, Integer::sum));
         }
         for (Field f : Field.values()) {
             avgLength.put(f, lengths.stream().mapToInt(l -> l.getOrDefault(f, 0)).average().orElse(1.0));
         }
     }
 
-    private static void index(Map<Field, Map<String, Integer>> fields, Map<Field, Integer> lens, Field f, String text) {
-        Map<String, Integer> tf = new HashMap<>();
-        List<String> tokens = tokens(text);
-        for (String t : tokens) tf.merge(t, 1, Integer::sum);
-        fields.put(f, tf);
-        lens.put(f, tokens.size());
+    /** The two known words a compound word is made of, or nothing. */
+    static List<String> decompound(String word, Set<String> vocabulary) {
+        if (word.length() < 7 || !word.chars().allMatch(Character::isLetter)) return List.of();
+        for (int i = 3; i <= word.length() - 3; i++) {
+            String a = word.substring(0, i);
+            String b = word.substring(i);
+            if (vocabulary.contains(a) && (vocabulary.contains(b) || vocabulary.contains(stem(b)))) {
+                return List.of(a, vocabulary.contains(b) ? b : stem(b));
+            }
+        }
+        return List.of();
     }
 
     /** The skills matching the query, best first; at most {@code limit} (0 = all). */
@@ -111,49 +131,41 @@ public final class SkillSearch {
         return limit > 0 && hits.size() > limit ? List.copyOf(hits.subList(0, limit)) : List.copyOf(hits);
     }
 
-    /** BM25F for one query term in one document: exact matches, plus prefix matches at a discount. */
+    /**
+     * BM25 per field, summed with the field weights: each field has its own term rarity, so a word every body
+     * mentions in passing still counts fully where it names or tags a skill. Prefix matches count at a discount.
+     */
     private double termScore(int d, String q, int n) {
-        double exact = weightedTf(d, q, false);
-        double prefix = q.length() >= 4 ? weightedTf(d, q, true) : 0;
-        double tf = exact + PREFIX_DISCOUNT * prefix;
-        if (tf <= 0) return 0;
-        int df = docFreq.getOrDefault(q, 0);
-        if (exact == 0) df = Math.max(df, prefixDocFreq(q));
-        double idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-        return idf * tf / (K1 + tf);
-    }
-
-    private double weightedTf(int d, String q, boolean prefixOnly) {
         double sum = 0;
         for (Field f : Field.values()) {
             Map<String, Integer> tf = docs.get(d).get(f);
-            int count = 0;
-            if (prefixOnly) {
+            double count = tf.getOrDefault(q, 0);
+            int df = docFreq.get(f).getOrDefault(q, 0);
+            if (count == 0 && q.length() >= 4) {
                 for (Map.Entry<String, Integer> e : tf.entrySet()) {
-                    if (e.getKey().length() > q.length() && e.getKey().startsWith(q)) count += e.getValue();
+                    if (e.getKey().length() > q.length() && e.getKey().startsWith(q)) count += PREFIX_DISCOUNT * e.getValue();
                 }
-            } else {
-                count = tf.getOrDefault(q, 0);
+                if (count > 0) df = Math.max(df, prefixDocFreq(f, q));
             }
             if (count == 0) continue;
             double len = lengths.get(d).getOrDefault(f, 0);
             double avg = Math.max(1.0, avgLength.get(f));
-            sum += f.weight * count / (1 - f.b + f.b * len / avg);
+            double norm = count / (1 - f.b + f.b * len / avg);
+            double idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+            sum += f.weight * idf * norm / (K1 + norm);
         }
         return sum;
     }
 
-    private int prefixDocFreq(String q) {
+    private int prefixDocFreq(Field f, String q) {
         int df = 0;
         for (Map<Field, Map<String, Integer>> doc : docs) {
-            boolean found = false;
-            for (Map<String, Integer> tf : doc.values()) {
-                for (String t : tf.keySet()) {
-                    if (t.startsWith(q)) { found = true; break; }
+            for (String t : doc.get(f).keySet()) {
+                if (t.startsWith(q)) {
+                    df++;
+                    break;
                 }
-                if (found) break;
             }
-            if (found) df++;
         }
         return df;
     }

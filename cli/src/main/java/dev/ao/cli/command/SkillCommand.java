@@ -503,7 +503,7 @@ public final class SkillCommand implements Runnable {
         public Integer call() {
             SkillSources sources = new SkillSources(ctx.config());
             PrintWriter out = spec.commandLine().getOut();
-            if (!output.json()) {
+            if (!output.json() && ctx.terminal().interactive()) {
                 spec.commandLine().getErr().println(ctx.terminal().dim("cloning " + url + " ..."));
                 spec.commandLine().getErr().flush();
             }

@@ -47,7 +47,7 @@ final class SourceGit {
                     .setTagOption(TagOpt.FETCH_TAGS).setTimeout(TIMEOUT_SECONDS)
                     .setCredentialsProvider(new NetRCCredentialsProvider()).call();
         } catch (GitAPIException | RuntimeException e) {
-            throw failure("cannot clone " + url, e);
+            throw failure("cannot clone " + url, url, e);
         }
     }
 
@@ -66,7 +66,7 @@ final class SourceGit {
                     .setTagOpt(TagOpt.FETCH_TAGS).setRemoveDeletedRefs(true).setTimeout(TIMEOUT_SECONDS)
                     .setCredentialsProvider(new NetRCCredentialsProvider()).call();
         } catch (GitAPIException | RuntimeException e) {
-            throw failure("cannot fetch " + url, e);
+            throw failure("cannot fetch " + url, url, e);
         }
     }
 
@@ -95,7 +95,7 @@ final class SourceGit {
                 }
             }
         } catch (GitAPIException | IOException | RuntimeException e) {
-            throw failure("cannot ask " + url + " for its default branch", e);
+            throw failure("cannot ask " + url + " for its default branch", url, e);
         }
         throw new AoException(ExitCode.FAILED, url + " has no default branch; give one with --ref");
     }
@@ -279,22 +279,29 @@ final class SourceGit {
         }
     }
 
-    private static AoException failure(String what, Throwable e) {
-        return new AoException(ExitCode.FAILED, what + ": " + oneLine(e));
+    private static AoException failure(String what, String url, Throwable e) {
+        String why = oneLine(e);
+        // JGit starts its messages with the url again: "git://host/x.git: Connection refused"
+        if (why.startsWith(url + ": ")) why = why.substring(url.length() + 2);
+        return new AoException(ExitCode.FAILED, what + ": " + why);
     }
 
     /** The most telling message of an exception chain, on one line. */
     static String oneLine(Throwable e) {
         String best = null;
-        for (Throwable t = e; t != null; t = t.getCause()) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String m = t.getMessage();
+            if (t instanceof java.net.UnknownHostException) return "unknown host " + (m == null ? "" : m);
+            if (t instanceof java.net.SocketTimeoutException || t instanceof java.net.http.HttpTimeoutException) {
+                return "timed out after " + TIMEOUT_SECONDS + " s" + (m == null ? "" : " (" + m + ")");
+            }
             if (m != null && !m.isBlank()) best = m;
-            if (t.getCause() == t) break;
+        }
+        if (best == null || best.length() < 12) {
+            String top = e.getMessage();
+            if (top != null && !top.isBlank()) best = top;
         }
         if (best == null) best = e.getClass().getSimpleName();
-        // JGit repeats the URL as "url: message"; keep the message part when the top one says more
-        String top = e.getMessage();
-        if (top != null && !top.isBlank() && !top.equals(best) && best.length() < 12) best = top;
         return best.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
     }
 

@@ -31,7 +31,7 @@ public record ParameterDoc(String name, String type, boolean required, String de
             JsonNode def = p.get("default");
             String description = p.path("description").isTextual() ? p.path("description").asText() : "";
             out.add(new ParameterDoc(e.getKey(), type(p), required.contains(e.getKey()),
-                    def == null ? null : def.isTextual() ? def.asText() : def.toString(), description,
+                    def == null ? null : def.isTextual() && !def.asText().isEmpty() ? def.asText() : def.toString(), description,
                     p.path("secret").asBoolean(false)));
         }
         return out;

@@ -122,8 +122,15 @@ public final class SkillSources {
                     throw AoException.usage(f + ": source " + (name.isEmpty() ? "#" + (out.size() + 1) : "'" + name + "'")
                             + " needs a name, a url and a 40-hex commit");
                 }
-                out.add(new Pin(name, url, s.hasNonNull("ref") ? s.get("ref").asText() : null, commit,
-                        s.hasNonNull("path") ? s.get("path").asText() : null));
+                // the lock comes from the repository: a name or path must not reach outside .ao/sources
+                if (!NAME.matcher(name).matches()) {
+                    throw AoException.usage(f + ": source name '" + name + "' must be lowercase letters, digits, '.', '_' or '-'");
+                }
+                String path = s.hasNonNull("path") ? s.get("path").asText() : null;
+                if (path != null && !safeSubfolder(path)) {
+                    throw AoException.usage(f + ": path '" + path + "' of source '" + name + "' must be a folder inside the repository");
+                }
+                out.add(new Pin(name, url, s.hasNonNull("ref") ? s.get("ref").asText() : null, commit, path));
             }
         } catch (IOException e) {
             throw AoException.usage(f + ": not a valid lock file: " + e.getMessage().lines().findFirst().orElse(""));
@@ -224,7 +231,7 @@ public final class SkillSources {
             throw AoException.usage("source name '" + n + "' must be lowercase letters, digits, '.', '_' or '-' (give one with --name)");
         }
         String sub = path == null || path.isBlank() ? null : path.strip().replaceAll("^/+|/+$", "");
-        if (sub != null && (sub.startsWith("..") || sub.contains("/../") || sub.endsWith("/.."))) {
+        if (sub != null && !safeSubfolder(sub)) {
             throw AoException.usage("--path '" + path + "' must be a folder inside the repository");
         }
         try (SourcesLock ignored = lock()) {
@@ -460,6 +467,12 @@ public final class SkillSources {
             }
             throw new AoException(ExitCode.FAILED, "cannot write " + f + ": " + e.getMessage());
         }
+    }
+
+    private static boolean safeSubfolder(String p) {
+        if (p.isEmpty() || p.startsWith("/") || p.contains("\\")) return false;
+        for (String seg : p.split("/")) if (seg.equals("..") || seg.isEmpty()) return false;
+        return true;
     }
 
     /** A local path is stored absolute, so the clone does not depend on where ao was started. */

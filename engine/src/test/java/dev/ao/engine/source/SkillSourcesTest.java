@@ -259,6 +259,22 @@ class SkillSourcesTest {
     }
 
     @Test
+    void aLockThatPointsOutsideTheClonesFolderIsRefusedAndLocalSkillsStillLoad() throws Exception {
+        Files.createDirectories(project.resolve("skills/local/mine"));
+        Files.writeString(project.resolve("skills/local/mine/SKILL.md"), skill("mine", "Local"));
+        Files.writeString(project.resolve("dotcodex/skills.lock"),
+                "{\"sources\": [{\"name\": \"../../escape\", \"url\": \"" + upstream + "\", \"commit\": \"" + "a".repeat(40) + "\"}]}");
+        assertThatThrownBy(() -> sources().pins()).hasMessageContaining("source name '../../escape' must be");
+        SkillCatalog cat = SkillSources.catalog(config());
+        assertThat(cat.find("local/mine")).isPresent();
+        assertThat(cat.problems()).singleElement().asString().contains("must be lowercase");
+        assertThat(tmp.resolve("escape")).doesNotExist();
+        Files.writeString(project.resolve("dotcodex/skills.lock"),
+                "{\"sources\": [{\"name\": \"ok\", \"url\": \"x\", \"commit\": \"" + "a".repeat(40) + "\", \"path\": \"a/../../b\"}]}");
+        assertThatThrownBy(() -> sources().pins()).hasMessageContaining("must be a folder inside the repository");
+    }
+
+    @Test
     void defaultNames() {
         assertThat(SkillSources.defaultName("https://github.com/anthropics/skills.git")).isEqualTo("skills");
         assertThat(SkillSources.defaultName("git://127.0.0.1:9418/Team_Ops/")).isEqualTo("team_ops");

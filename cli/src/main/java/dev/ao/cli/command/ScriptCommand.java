@@ -117,14 +117,14 @@ public final class ScriptCommand implements Runnable {
                 if (!Files.exists(abs)) throw AoException.usage(p + ": no such file or folder");
                 if (Files.isDirectory(abs)) {
                     for (Path spec : specFiles(abs)) {
-                        if (seen.add(spec)) found.add(read(rel(ctx, spec.getParent()), spec, null));
+                        if (seen.add(spec)) found.add(read(ctx, spec));
                     }
                 } else if (abs.getFileName().toString().equals(ScriptSpecReader.FILE)) {
-                    if (seen.add(abs)) found.add(read(rel(ctx, abs.getParent()), abs, null));
+                    if (seen.add(abs)) found.add(read(ctx, abs));
                 } else {
                     Path sibling = abs.resolveSibling(ScriptSpecReader.FILE);
                     if (Files.isRegularFile(sibling)) {
-                        if (seen.add(sibling)) found.add(read(rel(ctx, abs), sibling, null));
+                        if (seen.add(sibling)) found.add(read(ctx, sibling));
                     } else {
                         found.add(new Found(rel(ctx, abs), null, ScriptSpecReader.bare(abs), null, null));
                     }
@@ -179,6 +179,12 @@ public final class ScriptCommand implements Runnable {
             }
             out.print(table);
             return 0;
+        }
+
+        /** A script found by path is named by its script file, which is what 'ao run' takes. */
+        private static Found read(Context ctx, Path specFile) {
+            Found f = read(rel(ctx, specFile.getParent()), specFile, null);
+            return f.spec() == null ? f : new Found(rel(ctx, f.spec().scriptFile()), specFile, f.spec(), null, null);
         }
 
         private static Found read(String label, Path specFile, Skill skill) {

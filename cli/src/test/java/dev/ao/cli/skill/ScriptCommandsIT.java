@@ -85,7 +85,7 @@ class ScriptCommandsIT {
         JsonNode all = JSON.readTree(list.stdout());
         List<String> names = new ArrayList<>();
         all.forEach(n -> names.add(n.path("name").asText()));
-        assertThat(names).containsExactly("ops/rotate-keys", "tools/broken", "tools", "loose.sh");
+        assertThat(names).containsExactly("ops/rotate-keys", "tools/broken", "tools/report.js", "loose.sh");
         assertThat(all.get(0).path("skill").asText()).isEqualTo("ops/rotate-keys");
         assertThat(all.get(1).path("valid").asBoolean()).isFalse();
         assertThat(all.get(2).path("script").asText()).endsWith("tools/report.js");

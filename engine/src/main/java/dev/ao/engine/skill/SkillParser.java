@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Parses SKILL.md: YAML front matter between {@code ---} lines, then a Markdown body kept as is. Unknown front
@@ -101,7 +103,7 @@ public final class SkillParser {
         }
     }
 
-    private static final java.util.regex.Pattern MARK = java.util.regex.Pattern.compile("^\\s*in '[^']*', line (\\d+), column \\d+:?$");
+    private static final Pattern MARK = Pattern.compile("^\\s*in '[^']*', line (\\d+), column \\d+:?$");
 
     /**
      * SnakeYAML says "context, its mark, problem, its mark" over several lines; this keeps the problem (with the
@@ -110,7 +112,7 @@ public final class SkillParser {
     static String[] yamlProblem(String message, int fallbackLine) {
         List<String[]> parts = new ArrayList<>();
         for (String l : message.split("\n")) {
-            java.util.regex.Matcher m = MARK.matcher(l);
+            Matcher m = MARK.matcher(l);
             if (m.matches()) {
                 if (!parts.isEmpty() && parts.get(parts.size() - 1)[1] == null) parts.get(parts.size() - 1)[1] = m.group(1);
             } else if (!l.isBlank() && !Character.isWhitespace(l.charAt(0))) {

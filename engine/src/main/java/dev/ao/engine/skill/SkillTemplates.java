@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -117,7 +118,7 @@ public final class SkillTemplates {
         for (Map.Entry<String, String> e : values.entrySet()) {
             String v = e.getValue().replaceAll("\\s*[\\r\\n]+\\s*", " ");
             if (quoted) v = v.replace("\\", "\\\\").replace("\"", "\\\"");
-            out = out.replaceAll("\\{\\{\\s*" + Pattern.quote(e.getKey()) + "\\s*\\}\\}", java.util.regex.Matcher.quoteReplacement(v));
+            out = out.replaceAll("\\{\\{\\s*" + Pattern.quote(e.getKey()) + "\\s*\\}\\}", Matcher.quoteReplacement(v));
         }
         return out;
     }

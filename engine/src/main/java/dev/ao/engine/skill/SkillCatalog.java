@@ -31,11 +31,20 @@ public final class SkillCatalog {
     private final Map<String, Skill> byId = new LinkedHashMap<>();
     private final List<Conflict> conflicts = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
+    private final List<Root> roots;
 
-    private SkillCatalog() {}
+    private SkillCatalog(List<Root> roots) {
+        this.roots = List.copyOf(roots);
+    }
 
     public static SkillCatalog scan(List<Root> roots) {
-        SkillCatalog c = new SkillCatalog();
+        return scan(roots, List.of());
+    }
+
+    /** Scans the roots; {@code earlier} are problems found before scanning (a git source that could not be cloned). */
+    public static SkillCatalog scan(List<Root> roots, List<String> earlier) {
+        SkillCatalog c = new SkillCatalog(roots);
+        c.problems.addAll(earlier);
         for (Root root : roots) {
             if (!Files.isDirectory(root.dir())) continue;
             for (Path dir : skillDirs(root.dir())) {
@@ -57,7 +66,8 @@ public final class SkillCatalog {
         return c;
     }
 
-    private static List<Path> skillDirs(Path root) {
+    /** The folders under {@code root} holding a SKILL.md, sorted; hidden folders and a skill's own subfolders are skipped. */
+    public static List<Path> skillDirs(Path root) {
         List<Path> out = new ArrayList<>();
         try {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
@@ -79,6 +89,10 @@ public final class SkillCatalog {
         }
         out.sort(Comparator.naturalOrder());
         return out;
+    }
+
+    public List<Root> roots() {
+        return roots;
     }
 
     public List<Skill> all() {

@@ -31,8 +31,10 @@ public final class ScriptResolver {
             return ScriptSpecReader.read(s.specFile()).withSkill(s.id(), s.source());
         }
         if (looksLikePath) throw AoException.usage("no such file: " + p);
+        String unloaded = catalog.problems().isEmpty() ? ""
+                : "; " + catalog.problems().size() + " skill(s) could not be loaded, first: " + catalog.problems().get(0);
         throw AoException.usage("no skill or script named '" + target + "' (looked in " + String.join(", ",
-                searched.stream().map(Path::toString).toList()) + "); see 'ao skill list'");
+                searched.stream().map(Path::toString).toList()) + "); see 'ao skill list'" + unloaded);
     }
 
     private static ScriptSpec fromPath(Path p) {

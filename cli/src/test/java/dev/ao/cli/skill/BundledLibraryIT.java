@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The skill library that ships in this repository lints clean, and an agent finds the right skill in it. */
-class BundledSkillsIT {
+class BundledLibraryIT {
     private static final Path REPO = Ao.repo();
 
     private Ao ao() throws Exception {

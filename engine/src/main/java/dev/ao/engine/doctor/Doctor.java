@@ -70,7 +70,7 @@ public final class Doctor {
             config = defaults(loader);
             broken = true;
         }
-        checks.add(SandboxProbe.check(config, env, broken));
+        checks.add(SandboxProbe.check(cwd, config, env, broken));
         checks.add(LimitsProbe.cgroup(config, env));
         checks.add(LimitsProbe.prlimit(config, env));
         checks.add(runStore(config.runsDir()));

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,15 +40,16 @@ public final class SandboxProbe {
         return Binaries.which("bwrap", env.get("PATH")).or(() -> Binaries.which(FALLBACK, null));
     }
 
-    public static Check check(AoConfig config, Map<String, String> env, boolean configBroken) {
-        return check(locate(env), config, env, configBroken);
+    /** @param cwd where ao runs: a run sees it (and the project) even when it lies under /tmp */
+    public static Check check(Path cwd, AoConfig config, Map<String, String> env, boolean configBroken) {
+        return check(locate(env), cwd, config, env, configBroken);
     }
 
     /**
      * @param bwrap        the binary to try, or empty when there is none
      * @param configBroken the config did not load: {@code config} holds the defaults it is judged against
      */
-    static Check check(Optional<Path> bwrap, AoConfig config, Map<String, String> env, boolean configBroken) {
+    static Check check(Optional<Path> bwrap, Path cwd, AoConfig config, Map<String, String> env, boolean configBroken) {
         SandboxMode configured = SandboxMode.parse(config.sandboxMode(), config.origin(ConfigKey.SANDBOX_MODE));
         boolean needed = configured != SandboxMode.DANGER_FULL_ACCESS;
         String mode = "sandbox_mode = " + configured.id() + " (" + (configBroken ? "default; the config did not load" : config.origin(ConfigKey.SANDBOX_MODE)) + ")";
@@ -63,7 +65,7 @@ public final class SandboxProbe {
         String version = v.exitCode() == 0 && !v.stdout().isBlank() ? v.stdout().strip().lines().findFirst().orElse("") + " at " : "";
         // a script that asks for a sandbox under danger-full-access gets workspace-write: probe what it would get
         SandboxMode probed = needed ? configured : SandboxMode.WORKSPACE_WRITE;
-        Probe p = start(bin, probed, config, env);
+        Probe p = start(bin, probed, cwd, config, env);
         if (p.error() == null) {
             String ok = version + where + " started a " + probed.id() + " sandbox (network " + (config.networkAccess() ? "on" : "off")
                     + ") in " + p.millis() + " ms";
@@ -77,7 +79,7 @@ public final class SandboxProbe {
 
     private record Probe(String error, long millis) {}
 
-    private static Probe start(Path bwrap, SandboxMode mode, AoConfig config, Map<String, String> env) {
+    private static Probe start(Path bwrap, SandboxMode mode, Path cwd, AoConfig config, Map<String, String> env) {
         Path workspace = null;
         Path priv = null;
         try {
@@ -85,17 +87,21 @@ public final class SandboxProbe {
             priv = Files.createTempDirectory("ao-doctor-priv-");
             Limits limits = new Limits((Integer) config.get(ConfigKey.MAX_PROCESSES), config.size(ConfigKey.MAX_FILE_SIZE),
                     config.size(ConfigKey.MAX_MEMORY));
-            SandboxPolicy policy = SandboxPlanner.plan(mode, config.networkAccess(), workspace, priv, List.of(),
+            List<Path> visible = new ArrayList<>(List.of(cwd));
+            config.projectRoot().ifPresent(visible::add);
+            SandboxPolicy policy = SandboxPlanner.plan(mode, config.networkAccess(), workspace, priv, visible,
                     config.writableRoots(), config.denyRead(), Demands.NONE, env, limits);
             // in workspace-write the probe also writes its workspace, which is what every run needs
-            String script = mode == SandboxMode.WORKSPACE_WRITE ? "echo " + MARK + " > probe && cat probe" : "echo " + MARK;
+            // only shell builtins: the probe must not depend on what PATH holds
+            String script = mode == SandboxMode.WORKSPACE_WRITE ? "echo " + MARK + " > probe && echo " + MARK : "echo " + MARK;
             List<String> cmd = BwrapCommand.wrap(bwrap.toString(), policy, List.of("/bin/sh", "-c", script));
             long t0 = System.nanoTime();
             ProcessSupervisor.Captured c = ProcessSupervisor.capture(cmd, EnvPolicy.apply(env, Demands.NONE, List.of()).env(), TIMEOUT);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             if (c.timedOut()) return new Probe("it did not finish within " + TIMEOUT.toSeconds() + " s", ms);
             if (c.exitCode() != 0 || !c.stdout().strip().equals(MARK)) return new Probe(firstError(c), ms);
-            if (mode == SandboxMode.WORKSPACE_WRITE && !Files.isRegularFile(workspace.resolve("probe"))) {
+            if (mode == SandboxMode.WORKSPACE_WRITE && !(Files.isRegularFile(workspace.resolve("probe"))
+                    && Files.readString(workspace.resolve("probe")).strip().equals(MARK))) {
                 return new Probe("a file written in the sandbox's workspace did not reach " + workspace, ms);
             }
             return new Probe(null, ms);

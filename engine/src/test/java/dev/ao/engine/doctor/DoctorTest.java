@@ -42,7 +42,7 @@ class DoctorTest {
     @Test
     void missingBwrapFailsWhenTheConfiguredModeNeedsIt() throws Exception {
         Path p = project("");
-        Check c = SandboxProbe.check(Optional.empty(), config(p, null), env(), false);
+        Check c = SandboxProbe.check(Optional.empty(), p, config(p, null), env(), false);
         assertThat(c.status()).isEqualTo(Status.FAIL);
         assertThat(c.detail()).contains("bwrap", "not on PATH", "sandbox_mode = workspace-write (default)", "apt-get install bubblewrap");
     }
@@ -50,7 +50,7 @@ class DoctorTest {
     @Test
     void missingBwrapIsOnlyAWarningUnderDangerFullAccess() throws Exception {
         Path p = project("sandbox_mode = \"danger-full-access\"\n");
-        Check c = SandboxProbe.check(Optional.empty(), config(p, null), env(), false);
+        Check c = SandboxProbe.check(Optional.empty(), p, config(p, null), env(), false);
         assertThat(c.status()).isEqualTo(Status.WARN);
         assertThat(c.detail()).contains("not needed by sandbox_mode = danger-full-access (" + p.resolve("dotcodex/config.toml") + ":1)");
     }
@@ -59,7 +59,7 @@ class DoctorTest {
     void realBwrapStartsARealSandbox() throws Exception {
         Optional<Path> bwrap = SandboxProbe.locate(env());
         assumeTrue(bwrap.isPresent(), "bwrap is not installed here");
-        Check c = SandboxProbe.check(bwrap, config(project(""), null), env(), false);
+        Check c = SandboxProbe.check(bwrap, tmp, config(project(""), null), env(), false);
         assertThat(c.status()).as(c.detail()).isEqualTo(Status.OK);
         assertThat(c.detail()).contains("started a workspace-write sandbox");
     }
@@ -71,11 +71,11 @@ class DoctorTest {
         Files.writeString(fake, "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'bubblewrap 0.8.0'; exit 0; }\n"
                 + "echo 'bwrap: No permissions to creating new namespace, likely because the kernel does not allow non-privileged user namespaces.' >&2\nexit 1\n");
         Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Check c = SandboxProbe.check(Optional.of(fake), config(project(""), null), env(), false);
+        Check c = SandboxProbe.check(Optional.of(fake), tmp, config(project(""), null), env(), false);
         assertThat(c.status()).isEqualTo(Status.FAIL);
         assertThat(c.detail()).contains("cannot start a workspace-write sandbox: bwrap: No permissions to creating new namespace",
                 "unprivileged user namespaces", "danger-full-access");
-        Check danger = SandboxProbe.check(Optional.of(fake), config(project(""), "danger-full-access"), env(), false);
+        Check danger = SandboxProbe.check(Optional.of(fake), tmp, config(project(""), "danger-full-access"), env(), false);
         assertThat(danger.status()).isEqualTo(Status.WARN);
     }
 

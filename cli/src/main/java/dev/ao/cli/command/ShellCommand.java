@@ -1,23 +1,40 @@
 package dev.ao.cli.command;
 
 import dev.ao.cli.Context;
+import dev.ao.cli.shell.AoShell;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 
-/** Placeholder: being built. */
-@Command(name = "shell", description = "(being built)")
+/** {@code ao shell}: every ao command in one session, with completion and history. */
+@Command(name = "shell", description = {"An interactive shell for ao commands: Tab completes commands, options, skill names and run ids;",
+        "history is kept in the state dir; Ctrl-C cancels the line or the running command, Ctrl-D leaves.",
+        "Without a terminal (stdin piped, CI=true) it runs the commands read from stdin, one per line, with no prompt."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  ao shell",
+                "  printf 'runs list -o json\\nconfig show\\n' | ao shell",
+                "  ao shell -e < checks.ao       # stop at the first command that fails",
+                "",
+                "Exit code: that of the last command (or 'exit N'); a command canceled with Ctrl-C ends a piped session with 130."})
 public final class ShellCommand implements Callable<Integer> {
     private final Context ctx;
     @Spec CommandSpec spec;
 
+    @Option(names = {"-e", "--exit-on-error"}, description = "Without a terminal: stop at the first command that exits non-zero.")
+    boolean exitOnError;
+
     public ShellCommand(Context ctx) { this.ctx = ctx; }
 
     @Override
-    public Integer call() {
-        spec.commandLine().getErr().println("ao shell: not available yet");
-        return 1;
+    public Integer call() throws Exception {
+        AoShell shell = new AoShell(ctx, spec.commandLine().getOut(), spec.commandLine().getErr(), exitOnError);
+        if (ctx.terminal().interactive()) return shell.interactive();
+        return shell.script(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
     }
 }

@@ -255,8 +255,9 @@ public final class RunService {
                 config.projectRoot().ifPresent(visible::add);
                 SandboxPolicy policy = SandboxPlanner.plan(p.mode(), p.network(), workspace, priv, visible,
                         config.writableRoots(), config.denyRead(), p.spec().demands(), env, limits);
-                List<String> command = p.mode() == SandboxMode.DANGER_FULL_ACCESS
-                        ? withSetsid(cmd) : BwrapCommand.wrap(p.bwrap().toString(), policy, cmd);
+                // its own session either way: Ctrl-C at a terminal reaches ao, which cancels, not the script's tree
+                List<String> command = withSetsid(p.mode() == SandboxMode.DANGER_FULL_ACCESS
+                        ? cmd : BwrapCommand.wrap(p.bwrap().toString(), policy, cmd));
                 List<String> mask = new ArrayList<>(p.params().secretValues());
                 mask.addAll(envResult.secretValues());
 

@@ -68,6 +68,11 @@ public final class AoShell {
             lineNo++;
             if (pending.isEmpty() && (line.isBlank() || line.stripLeading().startsWith("#"))) continue;
             if (!pending.isEmpty()) pending.append('\n');
+            if (endsWithEscape(line)) {
+                // backslash-newline joins lines, as in sh
+                pending.append(line, 0, line.length() - 1).append(' ');
+                continue;
+            }
             pending.append(line);
             List<String> words;
             try {
@@ -91,6 +96,12 @@ public final class AoShell {
         }
         err.flush();
         return last;
+    }
+
+    private static boolean endsWithEscape(String line) {
+        int n = 0;
+        for (int i = line.length() - 1; i >= 0 && line.charAt(i) == '\\'; i--) n++;
+        return n % 2 == 1;
     }
 
     /** The interactive shell on the process's terminal. */

@@ -31,7 +31,8 @@ import java.util.function.Predicate;
  * Tab completion over the picocli command tree: subcommands and options with their descriptions, enum option
  * values, and the values picocli cannot know, read live on every Tab: skill ids ({@code run}, {@code skill show}),
  * run ids ({@code runs show|logs|cancel|approve|reject}), a skill's parameter names ({@code run SKILL -p}),
- * sandbox modes and run states.
+ * sandbox modes and run states. The context is refreshed on each such Tab, so what changed on disk since the
+ * last command (another terminal added a skill, a detached run started) is offered.
  *
  * <p>It walks picocli's {@link CommandSpec} itself rather than delegating to {@code PicocliJLineCompleter}: that
  * one offers hidden options, lists every option on an empty word, and has no descriptions.
@@ -193,6 +194,7 @@ public final class ShellCompleter implements Completer {
     private void skills(List<Candidate> candidates) {
         List<Skill> all;
         try {
+            ctx.refresh(); // live: a skill added or pulled in another terminal since the last command
             all = ctx.catalog().all();
         } catch (AoException e) {
             return; // a broken config or lock file: the command itself will say so
@@ -206,6 +208,7 @@ public final class ShellCompleter implements Completer {
         RunStore store;
         List<String> ids;
         try {
+            ctx.refresh(); // live: the config may have moved the state dir since the last command
             store = ctx.store();
             ids = store.ids();
         } catch (AoException e) {

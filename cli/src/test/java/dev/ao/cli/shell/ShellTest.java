@@ -123,8 +123,11 @@ class ShellTest {
     @Test
     void aSkillAddedBetweenTwoTabsIsOfferedWithoutRestarting() throws Exception {
         ShellCompleter completer = new ShellCompleter(root(), ctx);
+        List<Candidate> before = new ArrayList<>();
+        completer.complete(null, new DefaultParser().parse("run ", 4), before);
+        assertThat(values(before)).containsExactly("demo/hello");
+        // as if another terminal added it while this one sits at the prompt
         skill("demo/later", "appears later", "echo later\n", "{\"name\":\"later\",\"script_file\":\"later.sh\"}");
-        ctx.refresh(); // the shell does this before every command
         List<Candidate> out = new ArrayList<>();
         completer.complete(null, new DefaultParser().parse("run ", 4), out);
         assertThat(values(out)).contains("demo/hello", "demo/later");

@@ -32,6 +32,7 @@ class ShellTmuxIT {
     Path project;
     Path home;
     String socket;
+    String session = "S";
 
     @BeforeEach
     void setUp() throws Exception {
@@ -49,7 +50,11 @@ class ShellTmuxIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        if (socket != null) tmux("kill-server");
+        if (socket == null) return;
+        String path = tmux("display-message", "-p", "#{socket_path}").strip();
+        tmux("kill-server");
+        // tmux leaves its socket file behind
+        if (path.startsWith("/")) Files.deleteIfExists(Path.of(path));
     }
 
     private static boolean onPath(String name) {
@@ -85,7 +90,7 @@ class ShellTmuxIT {
         cmd.append(" TERM=xterm-256color");
         for (String a : ao.command("shell")) cmd.append(' ').append(quote(a));
         cmd.append("; echo EXIT=$?; sleep 600");
-        tmux("new-session", "-d", "-s", "S", "-x", "120", "-y", "30", "-c", project.toString(), cmd.toString());
+        tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "30", "-c", project.toString(), cmd.toString());
         waitFor(Pattern.compile("(?m)^ao>"));
     }
 
@@ -95,11 +100,11 @@ class ShellTmuxIT {
 
     /** The visible pane, as text; tmux trims trailing spaces of each line. */
     private String screen() throws Exception {
-        return tmux("capture-pane", "-p", "-t", "S");
+        return tmux("capture-pane", "-p", "-t", session);
     }
 
     private void keys(String... keys) throws Exception {
-        List<String> a = new ArrayList<>(List.of("send-keys", "-t", "S", "--"));
+        List<String> a = new ArrayList<>(List.of("send-keys", "-t", session, "--"));
         a.addAll(List.of(keys));
         tmux(a.toArray(String[]::new));
     }
@@ -186,8 +191,10 @@ class ShellTmuxIT {
         // history persisted in the project's state dir; a new shell recalls it with Up
         List<String> history = Files.readAllLines(project.resolve(".ao/shell_history"));
         assertThat(String.join("\n", history)).contains("runs show " + id, "run demo/hello -p who=tmux", "run demo/sleepy", "runs list");
-        tmux("kill-server");
+        // a second session before the first goes: tmux exits with its last session
+        session = "S2";
         startShell();
+        tmux("kill-session", "-t", "S");
         keys("Up");
         waitFor("ao> runs list");
         keys("C-u", "exit 4", "Enter");

@@ -18,11 +18,13 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /** {@code ao doctor}: what ao needs from this machine and project, checked for real, one line each. */
-@Command(name = "doctor", description = {"Check that ao can work here and say why not: config, sandbox (a real bwrap start),",
-        "process/file/memory limits, the run store, skills, and the tools scripts use (python3, node, git, kubectl, aws)."},
+@Command(name = "doctor", description = {"Check that ao can work here, and say why not.",
+        "One line per check, ok/warn/fail: the config parses; bwrap really starts a sandbox; the pids cgroup and "
+                + "prlimit enforce the [sandbox] limits; the run store is writable; skills load; python3, node, git, "
+                + "kubectl and aws are there (their versions, asked offline)."},
         footerHeading = "%nExit codes:%n",
-        footer = {"  0  nothing the configuration needs is broken (warnings are fine)",
-                "  1  something is: e.g. sandbox_mode = workspace-write but bwrap cannot start a sandbox"})
+        footer = {"  0  nothing the config needs is broken (warnings are fine)",
+                "  1  something is, e.g. sandbox_mode = workspace-write but bwrap cannot start"})
 public final class DoctorCommand implements Callable<Integer> {
     private final Context ctx;
     @Spec CommandSpec spec;

@@ -13,9 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 
 /** {@code ao shell}: every ao command in one session, with completion and history. */
-@Command(name = "shell", description = {"An interactive shell for ao commands: Tab completes commands, options, skill names and run ids;",
-        "history is kept in the state dir; Ctrl-C cancels the line or the running command, Ctrl-D leaves.",
-        "Without a terminal (stdin piped, CI=true) it runs the commands read from stdin, one per line, with no prompt."},
+@Command(name = "shell", description = {"An interactive shell for ao commands, with completion and history.",
+        "Tab completes commands, options, skill names, run ids and a skill's parameters. History is kept in "
+                + "<state dir>/shell_history. Ctrl-C cancels the line being edited or the running command; Ctrl-D, "
+                + "'exit' or 'quit' leaves. Without a terminal (stdin piped, CI=true) it runs the commands read from "
+                + "stdin, one per line, with no prompt and no colour."},
         footerHeading = "%nExamples:%n",
         footer = {"  ao shell",
                 "  printf 'runs list -o json\\nconfig show\\n' | ao shell",

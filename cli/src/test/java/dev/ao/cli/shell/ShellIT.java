@@ -133,7 +133,9 @@ class ShellIT {
         }
         assertThat(record).as("the run started").isNotNull();
         assertThat(record.path("state").asText()).isEqualTo("running");
-        assertThat(Files.readString(runs.resolve(record.path("id").asText()).resolve("stdout.log"))).isEqualTo("started\n");
+        Path stdout = runs.resolve(record.path("id").asText()).resolve("stdout.log");
+        for (int i = 0; i < 100 && !Files.readString(stdout).equals("started\n"); i++) Thread.sleep(100);
+        assertThat(Files.readString(stdout)).as("the script is running").isEqualTo("started\n");
 
         new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("the shell ended").isTrue();

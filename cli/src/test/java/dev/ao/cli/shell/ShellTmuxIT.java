@@ -169,7 +169,11 @@ class ShellTmuxIT {
         // Ctrl-C while a run runs: the run ends canceled, the prompt comes back with 130
         keys("run demo/sleepy", "Enter");
         waitFor("running");
-        String sleepy = JSON.readTree(new Ao(project, home).run("runs", "list", "-o", "json", "--limit", "1").out()).get(0).path("id").asText();
+        String sleepy = null;
+        // run ids order by the second only: find it by its skill, not by position
+        for (JsonNode n : JSON.readTree(new Ao(project, home).run("runs", "list", "-o", "json").out())) {
+            if (n.path("label").asText().equals("demo/sleepy")) sleepy = n.path("id").asText();
+        }
         assertThat(run(sleepy).path("state").asText()).isEqualTo("running");
         keys("C-c");
         waitFor("ao [130]>");

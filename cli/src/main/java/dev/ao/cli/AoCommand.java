@@ -15,7 +15,7 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /** The root: {@code ao}. */
-@Command(name = "ao", mixinStandardHelpOptions = true, versionProvider = Version.class,
+@Command(name = "ao", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Version.class,
         description = "Script-first orchestration: run one script in a sandboxed workspace under a timeout, keep the raw output on disk, hand back only the summary.",
         subcommands = {RunCommand.class, RunsCommand.class, SkillCommand.class, ScriptCommand.class, ConfigCommand.class,
                 DoctorCommand.class, TuiCommand.class, ShellCommand.class},

@@ -16,6 +16,12 @@ public final class CommandFactory {
     public static CommandLine create(Context context) {
         CommandLine cl = new CommandLine(new AoCommand(), new ContextFactory(context));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionStrategy(parseResult -> {
+            for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
+                if (pr.hasMatchedOption("--no-color")) context.noColor();
+            }
+            return new CommandLine.RunLast().execute(parseResult);
+        });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             boolean trace = parseResult.hasMatchedOption("--stacktrace");

@@ -17,7 +17,7 @@ import java.util.Map;
 public final class Context {
     private final Path cwd;
     private final Map<String, String> env;
-    private final Terminal terminal;
+    private Terminal terminal;
     private AoConfig config;
     private SkillCatalog catalog;
 
@@ -36,6 +36,11 @@ public final class Context {
     public Map<String, String> env() { return env; }
 
     public Terminal terminal() { return terminal; }
+
+    /** {@code --no-color}: plain output for this invocation. */
+    public void noColor() {
+        terminal = terminal.withoutColor();
+    }
 
     public ConfigLoader loader() {
         return new ConfigLoader(cwd, env);

@@ -128,6 +128,8 @@ public final class RunCommand implements Callable<Integer> {
         RunService.Active active = service.start(prepared, approver, listener);
         Signal.handle(new Signal("INT"), s -> active.cancel());
         Signal.handle(new Signal("TERM"), s -> active.cancel());
+        // a Ctrl-C that came before the handler was in place (ao shell interrupts the command's thread) cancels too
+        if (Thread.interrupted()) active.cancel();
 
         StatusLine status = !follow && term.interactive() && !output.json() ? new StatusLine(err, term, active) : null;
         LogFollower follower = follow && !output.json() ? new LogFollower(service.store().dir(active.id()), out, err) : null;

@@ -257,6 +257,7 @@ public final class RunService {
                 visible.addAll(credentialFiles(p.spec().demands()));
                 SandboxPolicy policy = SandboxPlanner.plan(p.mode(), p.network(), workspace, priv, visible,
                         config.writableRoots(), config.denyRead(), p.spec().demands(), env, limits);
+                // ProcessSupervisor gives the child its own session and a parent-death signal in every mode
                 List<String> command = p.mode() == SandboxMode.DANGER_FULL_ACCESS
                         ? cmd : BwrapCommand.wrap(p.bwrap().toString(), policy, cmd);
                 List<String> mask = new ArrayList<>(p.params().secretValues());

@@ -1,0 +1,131 @@
+package dev.ao.engine.doctor;
+
+import dev.ao.engine.config.AoConfig;
+import dev.ao.engine.config.ConfigKey;
+import dev.ao.engine.exec.Binaries;
+import dev.ao.engine.exec.ProcessSupervisor;
+import dev.ao.engine.sandbox.BwrapCommand;
+import dev.ao.engine.sandbox.EnvPolicy;
+import dev.ao.engine.sandbox.Limits;
+import dev.ao.engine.sandbox.SandboxMode;
+import dev.ao.engine.sandbox.SandboxPlanner;
+import dev.ao.engine.sandbox.SandboxPolicy;
+import dev.ao.engine.script.Demands;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Starts a real, trivial sandbox the way a run would (same planner, same bwrap command line) and says whether
+ * it came up. Finding bwrap on the PATH is not enough: in containers and on hardened kernels it is installed
+ * but cannot create namespaces.
+ */
+public final class SandboxProbe {
+    static final String NAME = "sandbox";
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final String MARK = "ao-doctor-sandbox";
+
+    private SandboxProbe() {}
+
+    /** The bwrap a run would use: the one on PATH, as {@code RunService} looks it up. */
+    public static Optional<Path> locate(Map<String, String> env) {
+        return Binaries.which("bwrap", env.get("PATH"));
+    }
+
+    /** @param cwd where ao runs: a run sees it (and the project) even when it lies under /tmp */
+    public static Check check(Path cwd, AoConfig config, Map<String, String> env, boolean configBroken) {
+        return check(locate(env), cwd, config, env, configBroken);
+    }
+
+    /**
+     * @param bwrap        the binary to try, or empty when there is none
+     * @param configBroken the config did not load: {@code config} holds the defaults it is judged against
+     */
+    static Check check(Optional<Path> bwrap, Path cwd, AoConfig config, Map<String, String> env, boolean configBroken) {
+        SandboxMode configured = SandboxMode.parse(config.sandboxMode(), config.origin(ConfigKey.SANDBOX_MODE));
+        boolean needed = configured != SandboxMode.DANGER_FULL_ACCESS;
+        String mode = "sandbox_mode = " + configured.id() + " (" + (configBroken ? "default; the config did not load" : config.origin(ConfigKey.SANDBOX_MODE)) + ")";
+        if (bwrap.isEmpty()) {
+            String what = "bubblewrap (bwrap) is not on PATH";
+            return needed
+                    ? Check.fail(NAME, what + "; " + mode + " cannot run any script: install it (apt-get install bubblewrap) or set sandbox_mode = \"danger-full-access\" to run unsandboxed")
+                    : Check.warn(NAME, what + "; not needed by " + mode + ", but a script or --sandbox asking for a sandbox will be refused");
+        }
+        Path bin = bwrap.get();
+        String where = bin.toString();
+        ProcessSupervisor.Captured v = ProcessSupervisor.capture(List.of(bin.toString(), "--version"), Map.of(), Duration.ofSeconds(3));
+        String version = v.exitCode() == 0 && !v.stdout().isBlank() ? v.stdout().strip().lines().findFirst().orElse("") + " at " : "";
+        // a script that asks for a sandbox under danger-full-access gets workspace-write: probe what it would get
+        SandboxMode probed = needed ? configured : SandboxMode.WORKSPACE_WRITE;
+        Probe p = start(bin, probed, cwd, config, env);
+        if (p.error() == null) {
+            String ok = version + where + " started a " + probed.id() + " sandbox (network " + (config.networkAccess() ? "on" : "off")
+                    + ") in " + p.millis() + " ms";
+            return Check.ok(NAME, needed ? ok : ok + "; not needed by " + mode);
+        }
+        String what = version + where + " cannot start a " + probed.id() + " sandbox: " + p.error() + hint(p.error());
+        return needed
+                ? Check.fail(NAME, what + "; " + mode + " cannot run any script: fix bwrap, or set sandbox_mode = \"danger-full-access\" to run unsandboxed")
+                : Check.warn(NAME, what + "; not needed by " + mode + ", but runs that ask for a sandbox will fail");
+    }
+
+    private record Probe(String error, long millis) {}
+
+    private static Probe start(Path bwrap, SandboxMode mode, Path cwd, AoConfig config, Map<String, String> env) {
+        Path workspace = null;
+        Path priv = null;
+        try {
+            workspace = Files.createTempDirectory("ao-doctor-ws-");
+            priv = Files.createTempDirectory("ao-doctor-priv-");
+            Limits limits = new Limits((Integer) config.get(ConfigKey.MAX_PROCESSES), config.size(ConfigKey.MAX_FILE_SIZE),
+                    config.size(ConfigKey.MAX_MEMORY));
+            List<Path> visible = new ArrayList<>(List.of(cwd));
+            config.projectRoot().ifPresent(visible::add);
+            SandboxPolicy policy = SandboxPlanner.plan(mode, config.networkAccess(), workspace, priv, visible,
+                    config.writableRoots(), config.denyRead(), Demands.NONE, env, limits);
+            // in workspace-write the probe also writes its workspace, which is what every run needs
+            // only shell builtins: the probe must not depend on what PATH holds
+            String script = mode == SandboxMode.WORKSPACE_WRITE ? "echo " + MARK + " > probe && echo " + MARK : "echo " + MARK;
+            List<String> cmd = BwrapCommand.wrap(bwrap.toString(), policy, List.of("/bin/sh", "-c", script));
+            long t0 = System.nanoTime();
+            ProcessSupervisor.Captured c = ProcessSupervisor.capture(cmd, EnvPolicy.apply(env, Demands.NONE, List.of()).env(), TIMEOUT);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            if (c.timedOut()) return new Probe("it did not finish within " + TIMEOUT.toSeconds() + " s", ms);
+            if (c.exitCode() != 0 || !c.stdout().strip().equals(MARK)) return new Probe(firstError(c), ms);
+            if (mode == SandboxMode.WORKSPACE_WRITE && !(Files.isRegularFile(workspace.resolve("probe"))
+                    && Files.readString(workspace.resolve("probe")).strip().equals(MARK))) {
+                return new Probe("a file written in the sandbox's workspace did not reach " + workspace, ms);
+            }
+            return new Probe(null, ms);
+        } catch (IOException e) {
+            return new Probe("cannot prepare the probe: " + e.getMessage(), 0);
+        } finally {
+            TempDirs.delete(workspace);
+            TempDirs.delete(priv);
+        }
+    }
+
+    /** bwrap's own error line if it printed one, else the first line of stderr, else the exit code. */
+    static String firstError(ProcessSupervisor.Captured c) {
+        List<String> lines = c.stderr().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        Optional<String> bw = lines.stream().filter(l -> l.startsWith("bwrap:")).findFirst();
+        if (bw.isPresent()) return bw.get();
+        if (!lines.isEmpty()) return lines.get(0);
+        return "exit code " + c.exitCode() + (c.stdout().isBlank() ? "" : ", printed '" + c.stdout().strip() + "'");
+    }
+
+    private static String hint(String error) {
+        String e = error.toLowerCase(java.util.Locale.ROOT);
+        if (e.contains("namespace") || e.contains("uid map") || e.contains("operation not permitted")) {
+            return " (unprivileged user namespaces look disabled: allow them with sysctl kernel.unprivileged_userns_clone=1,"
+                    + " on Ubuntu 23.10+ kernel.apparmor_restrict_unprivileged_userns=0; in a container, run it with --privileged)";
+        }
+        return "";
+    }
+}

@@ -1,5 +1,7 @@
 package dev.ao.cli;
 
+import java.util.List;
+
 import dev.ao.cli.command.ConfigCommand;
 import dev.ao.cli.command.DoctorCommand;
 import dev.ao.cli.command.RunCommand;
@@ -8,6 +10,7 @@ import dev.ao.cli.command.ScriptCommand;
 import dev.ao.cli.command.ShellCommand;
 import dev.ao.cli.command.SkillCommand;
 import dev.ao.cli.command.TuiCommand;
+import dev.ao.cli.command.WarmupCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -17,14 +20,17 @@ import picocli.CommandLine.Spec;
 /** The root: {@code ao}. */
 @Command(name = "ao", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Version.class,
         description = "Script-first orchestration: run one script in a sandboxed workspace under a timeout, keep the raw output on disk, hand back only the summary.",
-        subcommands = {RunCommand.class, RunsCommand.class, SkillCommand.class, ScriptCommand.class, ConfigCommand.class,
-                DoctorCommand.class, TuiCommand.class, ShellCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0    success", "  1-   a script's own non-zero exit code passes through",
                 "  2    usage or validation error (nothing ran)", "  124  the run timed out",
                 "  126  refused: sandbox, extension or approval", "  127  a demanded binary or env var is missing",
                 "  130  canceled", "", "Start with: ao skill list, ao run <skill> -p key=value, ao runs list"})
 public final class AoCommand implements Runnable {
+    /** The top-level commands, in the order help lists them; {@link CommandFactory} registers them. */
+    public static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, RunsCommand.class, SkillCommand.class,
+            ScriptCommand.class, ConfigCommand.class, DoctorCommand.class, TuiCommand.class, ShellCommand.class,
+            WarmupCommand.class);
+
     @Spec CommandSpec spec;
 
     @Option(names = "--no-color", scope = ScopeType.INHERIT, description = "Plain output without colour (also NO_COLOR).")

@@ -13,8 +13,28 @@ import java.io.PrintWriter;
 public final class CommandFactory {
     private CommandFactory() {}
 
+    /** The whole command tree (the shell, help, completion). */
     public static CommandLine create(Context context) {
-        CommandLine cl = new CommandLine(new AoCommand(), new ContextFactory(context));
+        return create(context, null);
+    }
+
+    /**
+     * The tree for one invocation: when the arguments name a top-level command, only that command's model is
+     * built. Picocli builds every command's model by reflection up front, which is most of ao's start-up time.
+     */
+    public static CommandLine create(Context context, String[] args) {
+        ContextFactory factory = new ContextFactory(context);
+        CommandLine cl = new CommandLine(new AoCommand(), factory);
+        String first = args == null ? null : java.util.Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse(null);
+        Class<?> only = null;
+        boolean versionOnly = first == null && args != null && java.util.Arrays.asList(args).stream().anyMatch(a -> a.equals("-V") || a.equals("--version"));
+        for (Class<?> c : AoCommand.SUBCOMMANDS) {
+            CommandLine.Command a = c.getAnnotation(CommandLine.Command.class);
+            if (first != null && (a.name().equals(first) || java.util.Arrays.asList(a.aliases()).contains(first))) only = c;
+        }
+        for (Class<?> c : AoCommand.SUBCOMMANDS) {
+            if (!versionOnly && (only == null || only == c)) cl.addSubcommand(new CommandLine(c, factory));
+        }
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionStrategy(parseResult -> {
             for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
@@ -36,7 +56,7 @@ public final class CommandFactory {
             err.flush();
             return ExitCode.FAILED.code();
         });
-        cl.setParameterExceptionHandler((ex, args) -> {
+        cl.setParameterExceptionHandler((ex, ignoredArgs) -> {
             CommandLine c = ex.getCommandLine();
             PrintWriter err = c.getErr();
             err.println("ao: " + ex.getMessage() + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");

@@ -63,7 +63,7 @@ public final class Context {
     }
 
     public RunService runs() {
-        return new RunService(config(), env, catalog());
+        return new RunService(config(), env, this::catalog);
     }
 
     public RunStore store() {

@@ -188,8 +188,18 @@ public final class RunCommand implements Callable<Integer> {
     public static List<String> launcherCommand() {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        // the same JVM options (class data sharing archive, heap) as this ao, but never the archive-writing one
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!a.startsWith("-XX:ArchiveClassesAtExit")) cmd.add(a);
+        }
         try {
-            Path jar = Path.of(RunCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            java.security.CodeSource source = RunCommand.class.getProtectionDomain().getCodeSource();
+            if (source == null) {
+                // loaded from the boot class path: the JVM options above already carry it
+                cmd.add("dev.ao.cli.Main");
+                return cmd;
+            }
+            Path jar = Path.of(source.getLocation().toURI());
             if (jar.toString().endsWith(".jar")) {
                 cmd.add("-jar");
                 cmd.add(jar.toString());

@@ -55,9 +55,14 @@ public final class RunService {
     private final AoConfig config;
     private final Map<String, String> env;
     private final RunStore store;
-    private final SkillCatalog catalog;
+    private final java.util.function.Supplier<SkillCatalog> catalog;
 
     public RunService(AoConfig config, Map<String, String> env, SkillCatalog catalog) {
+        this(config, env, () -> catalog);
+    }
+
+    /** The catalog is asked for only when the target is not a script path: scanning skills costs start-up time. */
+    public RunService(AoConfig config, Map<String, String> env, java.util.function.Supplier<SkillCatalog> catalog) {
         this.config = config;
         this.env = env;
         this.store = new RunStore(config.runsDir());

@@ -25,7 +25,10 @@ import java.util.TreeSet;
  */
 public final class ParameterBinder {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+    /** Loaded on first use only: a bare script never needs it. */
+    private static final class Validators {
+        static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+    }
 
     private ParameterBinder() {}
 
@@ -65,10 +68,11 @@ public final class ParameterBinder {
                 errors.add("unknown parameter '" + e.getKey() + "'" + known(props));
             }
         }
-        // validate what did coerce too, so every failing parameter is reported in one go
-        JsonSchema validator = FACTORY.getSchema(schema);
+        // validate what did coerce too, so every failing parameter is reported in one go; a bare script's open,
+        // empty schema accepts anything, and building a validator is a noticeable part of a short run's start-up
+        boolean acceptsAnything = open && props.isObject() && props.size() == 0 && schema.size() <= 3;
         Set<String> schemaErrors = new TreeSet<>();
-        for (ValidationMessage m : validator.validate(values)) {
+        for (ValidationMessage m : acceptsAnything ? Set.<ValidationMessage>of() : Validators.FACTORY.getSchema(schema).validate(values)) {
             String name = m.getInstanceLocation() == null ? "" : m.getInstanceLocation().toString().replaceFirst("^\\$\\.?", "");
             String param = name.contains(".") || name.contains("[") ? name.split("[.\\[]")[0] : name;
             if ("required".equals(m.getType()) && raw.containsKey(m.getProperty())) continue;
@@ -175,7 +179,7 @@ public final class ParameterBinder {
 
     /** Lists the validator's complaints about a schema itself (used by lint). */
     public static List<String> checkSchema(JsonNode schema) {
-        JsonSchema meta = FACTORY.getSchema(com.networknt.schema.SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
+        JsonSchema meta = Validators.FACTORY.getSchema(com.networknt.schema.SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
         List<String> out = new ArrayList<>();
         for (ValidationMessage m : meta.validate(schema)) out.add(m.getMessage());
         return out;

@@ -15,13 +15,19 @@ public final class ScriptResolver {
     private ScriptResolver() {}
 
     public static ScriptSpec resolve(String target, Path cwd, SkillCatalog catalog, List<Path> searched) {
+        return resolve(target, cwd, () -> catalog, searched);
+    }
+
+    /** The catalog is only scanned when the target is not an existing script path. */
+    public static ScriptSpec resolve(String target, Path cwd, java.util.function.Supplier<SkillCatalog> catalogs, List<Path> searched) {
         if (target == null || target.isBlank()) throw AoException.usage("nothing to run: give a skill name or a script path");
         Path p = cwd.resolve(target).normalize();
         boolean looksLikePath = target.startsWith("/") || target.startsWith("./") || target.startsWith("../")
                 || target.matches(".*\\.(py|sh|js|json|[a-z]{1,4})$");
-        if (Files.exists(p) && (looksLikePath || !catalog.find(target).isPresent())) {
+        if (Files.exists(p) && (looksLikePath || !catalogs.get().find(target).isPresent())) {
             return fromPath(p);
         }
+        SkillCatalog catalog = catalogs.get();
         Optional<Skill> skill = catalog.find(target);
         if (skill.isPresent()) {
             Skill s = skill.get();

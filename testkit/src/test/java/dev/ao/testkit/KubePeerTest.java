@@ -33,8 +33,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** Drives the real {@code kubectl} binary against {@link KubePeer}. */
 class KubePeerTest {
 
-    /** No kubectl call may come near this: a slow one means a discovery fallback or a hang. */
-    private static final Duration KUBECTL_BUDGET = Duration.ofSeconds(2);
+    /**
+     * A hang detector, not a speed goal: a kubectl call that needs this long is stuck in a discovery fallback
+     * or a watch that never ends. Normal calls take 50-150 ms; the margin keeps a loaded CI machine green.
+     */
+    private static final Duration KUBECTL_BUDGET = Duration.ofSeconds(8);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicLong SLOWEST = new AtomicLong();
 

@@ -67,9 +67,10 @@ public final class ParameterBinder {
         }
         if (errors.isEmpty()) {
             JsonSchema validator = FACTORY.getSchema(schema);
-            for (ValidationMessage m : new TreeSet<>(validator.validate(values))) {
-                errors.add(render(m));
-            }
+            // ValidationMessage is not Comparable: sort and de-duplicate the rendered lines instead
+            TreeSet<String> found = new TreeSet<>();
+            for (ValidationMessage m : validator.validate(values)) found.add(render(m));
+            errors.addAll(found);
         }
         if (!errors.isEmpty()) {
             throw AoException.usage(where + ": " + String.join("; ", errors));

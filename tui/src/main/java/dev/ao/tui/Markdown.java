@@ -21,6 +21,9 @@ final class Markdown {
     private static final Pattern LINK = Pattern.compile("\\[([^\\]]+)\\]\\(([^)]*)\\)");
     private static final Pattern TABLE_RULE = Pattern.compile("^\\s*\\|?\\s*:?-{2,}:?\\s*(\\|\\s*:?-{2,}:?\\s*)*\\|?\\s*$");
 
+    /** Marks where a list item's bullet ends inside a paragraph being collected. */
+    private static final char LEAD = '\u0000';
+
     private Markdown() {}
 
     static List<Line> render(String markdown, int width) {
@@ -71,12 +74,10 @@ final class Markdown {
             Matcher n = NUMBERED.matcher(line);
             if (b.matches() || n.matches()) {
                 flush(para, out, width);
-                String indent = (b.matches() ? b.group(1) : n.group(1)).replace(" ", "");
                 int depth = (b.matches() ? b.group(1) : n.group(1)).length() / 2;
                 String mark = b.matches() ? (depth % 2 == 0 ? "•" : "◦") : n.group(2);
-                String body = inline(b.matches() ? b.group(2) : n.group(3));
-                String lead = "  ".repeat(depth) + mark + " ";
-                for (String w : Text.wrapLine(lead + body, width, " ".repeat(lead.length()) + indent)) out.add(new Line(w, Kind.TEXT));
+                // the item is a paragraph of its own: lines that follow it continue it
+                para.append("  ".repeat(depth)).append(mark).append(' ').append(LEAD).append(b.matches() ? b.group(2) : n.group(3));
                 continue;
             }
             if (line.strip().startsWith(">")) {
@@ -100,7 +101,14 @@ final class Markdown {
 
     private static void flush(StringBuilder para, List<Line> out, int width) {
         if (para.length() == 0) return;
-        for (String w : Text.wrapLine(inline(para.toString()), width, "")) out.add(new Line(w, Kind.TEXT));
+        String p = para.toString();
+        int lead = p.indexOf(LEAD);
+        if (lead >= 0) {
+            String head = p.substring(0, lead);
+            for (String w : Text.wrapLine(head + inline(p.substring(lead + 1)), width, " ".repeat(head.length()))) out.add(new Line(w, Kind.TEXT));
+        } else {
+            for (String w : Text.wrapLine(inline(p), width, "")) out.add(new Line(w, Kind.TEXT));
+        }
         para.setLength(0);
     }
 

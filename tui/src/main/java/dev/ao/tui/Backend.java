@@ -62,6 +62,20 @@ public final class Backend {
         return store;
     }
 
+    /**
+     * Reads the config and the newest run once, so the classes and caches the first screen needs are ready
+     * sooner; any error is left for the pages to report.
+     */
+    public void warmUp() {
+        try {
+            RunStore s = store();
+            List<String> ids = s.ids();
+            if (!ids.isEmpty()) s.read(ids.get(0));
+        } catch (RuntimeException e) {
+            // the page that reads the store says what is wrong
+        }
+    }
+
     /** Forget config and skills: the next call reads them again. */
     public synchronized void reload() {
         config = null;

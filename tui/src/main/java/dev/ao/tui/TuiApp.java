@@ -66,6 +66,8 @@ public final class TuiApp {
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(daemon("ao-tui-refresh"));
     private final ExecutorService loader = Executors.newSingleThreadExecutor(daemon("ao-tui-load"));
     private final ExecutorService actions = Executors.newCachedThreadPool(daemon("ao-tui-action"));
+    /** Its own thread: the first count reads every run.json once, and must not hold up the page loads. */
+    private final ExecutorService counter = Executors.newSingleThreadExecutor(daemon("ao-tui-count"));
     private final CountDownLatch quit = new CountDownLatch(1);
     private final Map<Page, Long> lastLoad = new HashMap<>();
     private final Set<Page> inFlight = new HashSet<>();
@@ -77,6 +79,7 @@ public final class TuiApp {
     private Page statusSource;
     private int waiting = -1;
     private boolean benchWritten;
+    private boolean counting;
 
     private TuiApp(Screen screen, Backend backend, Path benchFile) {
         this.screen = screen;
@@ -129,8 +132,10 @@ public final class TuiApp {
                 return false;
             }
         });
+        lastLoad.put(null, System.nanoTime()); // the approvals count waits for the first screen
+        // the first load starts before the GUI thread does: reading the store overlaps with Lanterna's own start
+        reload(current());
         ((AsynchronousTextGUIThread) gui.getGUIThread()).start();
-        ui(() -> reload(current()));
         ticker.scheduleWithFixedDelay(() -> ui(this::tick), 250, 250, TimeUnit.MILLISECONDS);
     }
 
@@ -274,9 +279,10 @@ public final class TuiApp {
         if (every > 0 && (last == null || System.nanoTime() - last >= every * 1_000_000L)) reload(p);
         // the approvals count in the title bar, every 2 s
         Long lastCount = lastLoad.get(null);
-        if (lastCount == null || System.nanoTime() - lastCount >= 2_000_000_000L) {
+        if (!counting && (lastCount == null || System.nanoTime() - lastCount >= 2_000_000_000L)) {
             lastLoad.put(null, System.nanoTime());
-            loader.submit(() -> {
+            counting = true;
+            counter.submit(() -> {
                 try {
                     int n = index.matching(backend.store(), RunState.WAITING_APPROVAL).size();
                     ui(() -> {
@@ -287,6 +293,8 @@ public final class TuiApp {
                     });
                 } catch (RuntimeException e) {
                     // the page that reads the store reports it
+                } finally {
+                    ui(() -> counting = false);
                 }
             });
         }
@@ -392,6 +400,7 @@ public final class TuiApp {
         ticker.shutdownNow();
         loader.shutdownNow();
         actions.shutdownNow();
+        counter.shutdownNow();
         AsynchronousTextGUIThread t = (AsynchronousTextGUIThread) gui.getGUIThread();
         t.stop();
         try {
@@ -523,9 +532,8 @@ public final class TuiApp {
     private void writeBench(RunsPage rp) {
         benchWritten = true;
         long sinceOpen = (System.nanoTime() - started) / 1_000_000;
-        long sinceProcess = ProcessHandle.current().info().startInstant()
-                .map(i -> Duration.between(i, Instant.now()).toMillis()).orElse(-1L);
-        String text = "first_runs_table_ms_since_process_start=" + sinceProcess + "\n"
+        long sinceProcess = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+        String text = "first_runs_table_ms_since_jvm_start=" + sinceProcess + "\n"
                 + "first_runs_table_ms_since_tui_open=" + sinceOpen + "\n"
                 + "runs_listed=" + rp.total() + "\n";
         try {

@@ -69,6 +69,8 @@ public final class TuiApp {
     /** Its own thread: the first count reads every run.json once, and must not hold up the page loads. */
     private final ExecutorService counter = Executors.newSingleThreadExecutor(daemon("ao-tui-count"));
     private final CountDownLatch quit = new CountDownLatch(1);
+    /** Lanterna refuses invokeLater before its thread runs, and the first load may finish before that. */
+    private final CountDownLatch guiStarted = new CountDownLatch(1);
     private final Map<Page, Long> lastLoad = new HashMap<>();
     private final Set<Page> inFlight = new HashSet<>();
     private final Set<Page> again = new HashSet<>();
@@ -136,6 +138,7 @@ public final class TuiApp {
         // the first load starts before the GUI thread does: reading the store overlaps with Lanterna's own start
         reload(current());
         ((AsynchronousTextGUIThread) gui.getGUIThread()).start();
+        guiStarted.countDown();
         ticker.scheduleWithFixedDelay(() -> ui(this::tick), 250, 250, TimeUnit.MILLISECONDS);
     }
 
@@ -147,12 +150,15 @@ public final class TuiApp {
 
     MultiWindowTextGUI gui() { return gui; }
 
-    /** Runs {@code r} on the UI thread, later. */
+    /** Runs {@code r} on the UI thread, later. Called off the UI thread; waits for that thread to have started. */
     void ui(Runnable r) {
         try {
+            guiStarted.await();
             gui.getGUIThread().invokeLater(r);
         } catch (IllegalStateException e) {
             // the GUI is stopping
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -31,6 +31,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code ao run} supervisors (this module's classes on a fresh JVM).
  */
 class TuiHeadlessTest {
+    /** Run ids start with the UTC second they were made in. */
+    private static final class RunStoreIds {
+        static String now() {
+            return java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(java.time.ZoneOffset.UTC)
+                    .format(java.time.Instant.now());
+        }
+    }
+
     private TestProject project;
     private TuiApp app;
     private VirtualScreen screen;
@@ -111,7 +119,8 @@ class TuiHeadlessTest {
         String s = screen.await(first.id());
         assertThat(s).contains("ID").contains("SKILL/SCRIPT").contains("STATE").contains("EXIT")
                 .contains("demo/hello").contains("succeeded");
-        // a run made while the TUI is open shows up by itself, newest first
+        // a run made while the TUI is open shows up by itself, newest first (ids have a second's resolution)
+        while (first.id().startsWith(RunStoreIds.now())) Thread.sleep(100);
         RunRecord second = runHello("bob");
         s = screen.await(second.id());
         assertThat(s.indexOf(second.id())).isLessThan(s.indexOf(first.id()));

@@ -386,6 +386,12 @@ public final class TuiApp {
             info("run " + r.id() + " already ended: " + r.state().id());
             return;
         }
+        if (r.state() == RunState.WAITING_APPROVAL) {
+            // its supervisor waits for a decision and does not stop on a signal meanwhile: rejecting is how it ends
+            confirm("Run " + r.id() + " (" + r.label() + ") is waiting for approval. Cancel it by rejecting it?",
+                    () -> decide(r.id(), false));
+            return;
+        }
         confirm("Cancel run " + r.id() + " (" + r.label() + ")? Its whole process tree is stopped.", () -> cancelRun(r.id()));
     }
 

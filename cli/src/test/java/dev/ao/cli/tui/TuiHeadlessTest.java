@@ -57,7 +57,9 @@ class TuiHeadlessTest {
             RunStore store = new RunStore(project.runs());
             for (RunRecord r : store.list(r -> !r.state().terminal(), 0)) {
                 try {
-                    DetachedRuns.cancel(store, r.id(), Duration.ofSeconds(10));
+                    // a supervisor waiting for approval ends on a decision, not on a signal
+                    if (r.state() == RunState.WAITING_APPROVAL) DetachedRuns.decide(store, r.id(), false, "test teardown");
+                    else DetachedRuns.cancel(store, r.id(), Duration.ofSeconds(10));
                 } catch (RuntimeException ignored) {
                     // ended meanwhile
                 }

@@ -156,6 +156,23 @@ rss=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
 echo "   TUI on the runs table:           peak RSS $((idle_hwm / 1024)) MiB"
 echo "   following the ${log_mib} MiB log 20 s: peak RSS $((hwm / 1024)) MiB (now $((rss / 1024)) MiB), $shown live tick lines on screen"
 echo "   search up through 90% of the log to the hit: ${search_ms} ms (peak RSS above includes it)"
+tmux send-keys -t "$session" q; sleep 0.3; tmux send-keys -t "$session" q; sleep 1
+cleanup
+
+# the same with a 48 MiB heap: the viewer never needs the log in memory, so a small heap is enough
+tmux new-session -d -s "$session" -x 100 -y 30 \
+  "cd '$proj' && HOME='$home' XDG_STATE_HOME='$XDG_STATE_HOME' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' java -Xmx48m -jar '$jar' tui"
+until tmux capture-pane -p -t "$session" | grep -q "$id"; do sleep 0.1; done
+pid=$(pgrep -f "Xmx48m -jar .*ao.jar tui" -n)
+tmux send-keys -t "$session" g; tmux send-keys -t "$session" Enter
+until tmux capture-pane -p -t "$session" | grep -q "tick "; do sleep 0.2; done
+sleep 10
+tmux send-keys -t "$session" / "$target the quick" Enter; sleep 1; tmux send-keys -t "$session" N
+found=no
+for _ in $(seq 1200); do tmux capture-pane -p -t "$session" | grep -q "^$target the quick" && { found=yes; break; }; sleep 0.05; done
+tmux send-keys -t "$session" G; sleep 3
+small_hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
+echo "   with -Xmx48m: follows and searches (hit found: $found), peak RSS $((small_hwm / 1024)) MiB"
 tmux send-keys -t "$session" c; sleep 0.5; tmux send-keys -t "$session" y; sleep 3
 tmux send-keys -t "$session" q; sleep 0.3; tmux send-keys -t "$session" q
 ao runs show "$id" | head -1

@@ -7,7 +7,6 @@ import com.googlecode.lanterna.input.KeyType;
 import dev.ao.engine.run.RunRecord;
 import dev.ao.engine.run.RunState;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -199,9 +198,5 @@ final class RunsPage implements Page {
             }
             if (sel) g.disableModifiers(SGR.REVERSE);
         }
-    }
-
-    static List<RunState> filters() {
-        return Arrays.asList(FILTERS);
     }
 }

@@ -29,7 +29,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -44,7 +43,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
  * The TUI's controller: one full-screen window whose only component draws the title bar, the current page, the
@@ -617,13 +615,5 @@ public final class TuiApp {
             t.setDaemon(true);
             return t;
         };
-    }
-
-    /** For tests and callers that need a value from the UI thread. */
-    <T> T onUi(Supplier<T> s) throws InterruptedException {
-        Object[] box = new Object[1];
-        gui.getGUIThread().invokeAndWait(() -> box[0] = s.get());
-        @SuppressWarnings("unchecked") T t = (T) box[0];
-        return t;
     }
 }

@@ -1,0 +1,120 @@
+package dev.ao.tui;
+
+import dev.ao.engine.config.AoConfig;
+import dev.ao.engine.config.ConfigLoader;
+import dev.ao.engine.run.DetachedRuns;
+import dev.ao.engine.run.RunRecord;
+import dev.ao.engine.run.RunRequest;
+import dev.ao.engine.run.RunService;
+import dev.ao.engine.run.RunStore;
+import dev.ao.engine.script.ScriptSpec;
+import dev.ao.engine.script.ScriptSpecReader;
+import dev.ao.engine.skill.Skill;
+import dev.ao.engine.skill.SkillCatalog;
+import dev.ao.engine.source.SkillSources;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the TUI reads and does, all through the engine: the layered config, the skill catalog, the run store,
+ * starting detached runs, approving and cancelling. Config and skills are read once and kept until
+ * {@link #reload()}; a broken config is not kept, so fixing the file is seen on the next refresh.
+ * Every method may block (disk, processes): call them off the UI thread.
+ */
+public final class Backend {
+    private final Path cwd;
+    private final Map<String, String> env;
+    private final List<String> launcher;
+    private AoConfig config;
+    private SkillCatalog catalog;
+    private RunStore store;
+
+    /**
+     * @param launcher how to start this ao again ({@code java -jar ao.jar}); a detached run's supervisor is
+     *                 {@code launcher + run TARGET -p ...}
+     */
+    public Backend(Path cwd, Map<String, String> env, List<String> launcher) {
+        this.cwd = cwd.toAbsolutePath().normalize();
+        this.env = Map.copyOf(env);
+        this.launcher = List.copyOf(launcher);
+    }
+
+    public Path cwd() { return cwd; }
+
+    public Map<String, String> env() { return env; }
+
+    public synchronized AoConfig config() {
+        if (config == null) config = new ConfigLoader(cwd, env).load(Map.of());
+        return config;
+    }
+
+    public synchronized SkillCatalog catalog() {
+        if (catalog == null) catalog = SkillSources.catalog(config());
+        return catalog;
+    }
+
+    public synchronized RunStore store() {
+        if (store == null) store = new RunStore(config().runsDir());
+        return store;
+    }
+
+    /**
+     * Reads the config and the newest run once, so the classes and caches the first screen needs are ready
+     * sooner; any error is left for the pages to report.
+     */
+    public void warmUp() {
+        try {
+            RunStore s = store();
+            List<String> ids = s.ids();
+            if (!ids.isEmpty()) s.read(ids.get(0));
+        } catch (RuntimeException e) {
+            // the page that reads the store says what is wrong
+        }
+    }
+
+    /** Forget config and skills: the next call reads them again. */
+    public synchronized void reload() {
+        config = null;
+        catalog = null;
+        store = null;
+    }
+
+    /** The script a runnable skill carries, as {@code ao run <skill>} would read it. */
+    public ScriptSpec spec(Skill skill) {
+        return ScriptSpecReader.read(skill.specFile()).withSkill(skill.id(), skill.source());
+    }
+
+    /**
+     * Starts {@code ao run TARGET -p ...} as a detached run and returns its id at once. Everything {@code ao run}
+     * checks before anything runs (parameters, demands, sandbox, extension) is checked here first, so a bad
+     * request is an {@link dev.ao.engine.AoException} with the CLI's message and nothing is started.
+     */
+    public String start(String target, List<String> params) {
+        RunService service;
+        synchronized (this) {
+            service = new RunService(config(), env, catalog());
+        }
+        RunService.Prepared prepared = service.prepare(RunRequest.of(target, params, cwd));
+        List<String> cmd = new ArrayList<>(launcher);
+        cmd.add("run");
+        cmd.add(target);
+        for (String p : params) {
+            cmd.add("-p");
+            cmd.add(p);
+        }
+        return DetachedRuns.launch(store(), prepared, cmd, cwd, env);
+    }
+
+    public void decide(String id, boolean approve) {
+        DetachedRuns.decide(store(), id, approve, env.getOrDefault("USER", "unknown") + " via ao tui");
+    }
+
+    /** Stops a live run's whole tree; waits a little for its supervisor to record the end. */
+    public RunRecord cancel(String id) throws InterruptedException {
+        return DetachedRuns.cancel(store(), id, Duration.ofSeconds(10));
+    }
+}

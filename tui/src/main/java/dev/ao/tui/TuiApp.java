@@ -1,0 +1,619 @@
+package dev.ao.tui;
+
+import com.googlecode.lanterna.SGR;
+import com.googlecode.lanterna.TerminalPosition;
+import com.googlecode.lanterna.TerminalSize;
+import com.googlecode.lanterna.TextColor;
+import com.googlecode.lanterna.gui2.AbstractInteractableComponent;
+import com.googlecode.lanterna.gui2.AsynchronousTextGUIThread;
+import com.googlecode.lanterna.gui2.BasicWindow;
+import com.googlecode.lanterna.gui2.DefaultWindowManager;
+import com.googlecode.lanterna.gui2.EmptySpace;
+import com.googlecode.lanterna.gui2.InteractableRenderer;
+import com.googlecode.lanterna.gui2.MultiWindowTextGUI;
+import com.googlecode.lanterna.gui2.SeparateTextGUIThread;
+import com.googlecode.lanterna.gui2.TextGUIGraphics;
+import com.googlecode.lanterna.gui2.TextGUIThread;
+import com.googlecode.lanterna.gui2.Window;
+import com.googlecode.lanterna.gui2.WindowShadowRenderer;
+import com.googlecode.lanterna.input.KeyStroke;
+import com.googlecode.lanterna.input.KeyType;
+import com.googlecode.lanterna.screen.Screen;
+import com.googlecode.lanterna.screen.TerminalScreen;
+import com.googlecode.lanterna.terminal.Terminal;
+import dev.ao.engine.run.RunRecord;
+import dev.ao.engine.run.RunState;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The TUI's controller: one full-screen window whose only component draws the title bar, the current page, the
+ * status line and the key bar; a stack of pages ({@code q}/Esc pop, {@code q} on a top page quits); dialogs on
+ * top. Pages reload on a schedule: the slow part runs on a loader thread and the snapshot is applied with
+ * {@code gui.getGUIThread().invokeLater}, so the UI thread never touches the disk.
+ */
+public final class TuiApp {
+    private final Screen screen;
+    private final MultiWindowTextGUI gui;
+    private final Backend backend;
+    private final Path benchFile;
+    private final Host host = new Host();
+    private final BasicWindow root = new BasicWindow("ao");
+    private final Deque<Page> stack = new ArrayDeque<>();
+    private final List<Page> tabs = new ArrayList<>();
+    private final List<String> tabNames = List.of("Runs", "Skills", "Approvals");
+    private final RunIndex index = new RunIndex();
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(daemon("ao-tui-refresh"));
+    private final ExecutorService loader = Executors.newSingleThreadExecutor(daemon("ao-tui-load"));
+    private final ExecutorService actions = Executors.newCachedThreadPool(daemon("ao-tui-action"));
+    /** Its own thread: the first count reads every run.json once, and must not hold up the page loads. */
+    private final ExecutorService counter = Executors.newSingleThreadExecutor(daemon("ao-tui-count"));
+    private final CountDownLatch quit = new CountDownLatch(1);
+    /** Lanterna refuses invokeLater before its thread runs, and the first load may finish before that. */
+    private final CountDownLatch guiStarted = new CountDownLatch(1);
+    private final Map<Page, Long> lastLoad = new HashMap<>();
+    private final Set<Page> inFlight = new HashSet<>();
+    private final Set<Page> again = new HashSet<>();
+    private final List<KeyBinding> global;
+    private final long started = System.nanoTime();
+    private String status = "";
+    private boolean statusError;
+    private Page statusSource;
+    private int waiting = -1;
+    private boolean benchWritten;
+    private boolean counting;
+
+    private TuiApp(Screen screen, Backend backend, Path benchFile) {
+        this.screen = screen;
+        this.backend = backend;
+        this.benchFile = benchFile;
+        this.gui = new MultiWindowTextGUI(new SeparateTextGUIThread.Factory(), screen, new DefaultWindowManager(),
+                new WindowShadowRenderer(), new EmptySpace(TextColor.ANSI.DEFAULT));
+        this.global = List.of(
+                KeyBinding.bar(Key.of('?'), "help", this::help),
+                KeyBinding.bar(Key.of('q'), "back/quit", this::back),
+                KeyBinding.help(Key.of(KeyType.Escape), "back", this::escape),
+                KeyBinding.help(Key.of(KeyType.Tab), "next view", () -> switchTab(stackBottomTab() + 1)),
+                KeyBinding.help(Key.of(KeyType.ReverseTab), "previous view", () -> switchTab(stackBottomTab() + tabs.size() - 1)),
+                KeyBinding.help(Key.of('1'), "Runs view", () -> switchTab(0)),
+                KeyBinding.help(Key.of('2'), "Skills view", () -> switchTab(1)),
+                KeyBinding.help(Key.of('3'), "Approvals view", () -> switchTab(2)),
+                KeyBinding.help(Key.ctrl('r'), "reload config and skills", this::reloadAll),
+                KeyBinding.help(Key.ctrl('c'), "quit", this::quit));
+    }
+
+    /** Opens the TUI on {@code terminal} and returns at once; the GUI runs on its own thread until {@link #quit()}. */
+    public static TuiApp open(Terminal terminal, Backend backend, Path benchFile) throws IOException {
+        TerminalScreen screen = new TerminalScreen(terminal);
+        screen.startScreen();
+        screen.setCursorPosition(null);
+        TuiApp app = new TuiApp(screen, backend, benchFile);
+        app.start();
+        return app;
+    }
+
+    private void start() {
+        tabs.add(new RunsPage(this));
+        tabs.add(new SkillsPage(this));
+        tabs.add(new ApprovalsPage(this));
+        stack.push(tabs.get(0));
+        root.setHints(List.of(Window.Hint.FULL_SCREEN, Window.Hint.NO_DECORATIONS, Window.Hint.NO_POST_RENDERING));
+        root.setComponent(host);
+        gui.addWindow(root);
+        gui.getGUIThread().setExceptionHandler(new TextGUIThread.ExceptionHandler() {
+            @Override
+            public boolean onIOException(IOException e) {
+                quit();
+                return true;
+            }
+
+            @Override
+            public boolean onRuntimeException(RuntimeException e) {
+                // a bug must not leave a broken screen: say it in the status line and keep going
+                error(null, "internal error: " + Text.error(e));
+                return false;
+            }
+        });
+        lastLoad.put(null, System.nanoTime()); // the approvals count waits for the first screen
+        // the first load starts before the GUI thread does: reading the store overlaps with Lanterna's own start
+        reload(current());
+        ((AsynchronousTextGUIThread) gui.getGUIThread()).start();
+        guiStarted.countDown();
+        ticker.scheduleWithFixedDelay(() -> ui(this::tick), 250, 250, TimeUnit.MILLISECONDS);
+    }
+
+    // ---- what pages use ----
+
+    public Backend backend() { return backend; }
+
+    RunIndex index() { return index; }
+
+    MultiWindowTextGUI gui() { return gui; }
+
+    /** Runs {@code r} on the UI thread, later. Called off the UI thread; waits for that thread to have started. */
+    void ui(Runnable r) {
+        try {
+            guiStarted.await();
+            gui.getGUIThread().invokeLater(r);
+        } catch (IllegalStateException e) {
+            // the GUI is stopping
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Runs a slow action (start, cancel, approve) off the UI thread; its error goes to the status line. */
+    void act(String doing, Callable<Runnable> work) {
+        info(doing);
+        actions.submit(() -> {
+            Runnable done;
+            try {
+                done = work.call();
+            } catch (Throwable e) {
+                String m = Text.error(e);
+                done = () -> error(null, m);
+            }
+            Runnable d = done;
+            ui(() -> {
+                if (d != null) d.run();
+                redraw();
+            });
+        });
+    }
+
+    void info(String message) {
+        status = message;
+        statusError = false;
+        statusSource = null;
+        redraw();
+    }
+
+    void error(Page source, String message) {
+        status = message;
+        statusError = true;
+        statusSource = source;
+        redraw();
+    }
+
+    void redraw() {
+        host.invalidate();
+    }
+
+    Page current() {
+        return stack.peek();
+    }
+
+    void push(Page p) {
+        stack.push(p);
+        reload(p);
+        redraw();
+    }
+
+    void openRun(String id) {
+        push(new RunDetailPage(this, id));
+    }
+
+    void back() {
+        if (stack.size() > 1) {
+            Page p = stack.pop();
+            p.closed();
+            lastLoad.remove(p);
+            current().resumed();
+            reload(current());
+            redraw();
+        } else {
+            quit();
+        }
+    }
+
+    private void escape() {
+        if (stack.size() > 1) back();
+    }
+
+    public void quit() {
+        quit.countDown();
+    }
+
+    /** Loads {@code p} now (if a load is already under way, once more when it is done). */
+    void reload(Page p) {
+        if (p == null) return;
+        if (inFlight.contains(p)) {
+            again.add(p);
+            return;
+        }
+        Callable<Runnable> work;
+        try {
+            work = p.load();
+        } catch (RuntimeException e) {
+            error(p, Text.error(e));
+            return;
+        }
+        if (work == null) return;
+        inFlight.add(p);
+        lastLoad.put(p, System.nanoTime());
+        loader.submit(() -> {
+            Runnable apply;
+            try {
+                apply = work.call();
+            } catch (Throwable e) {
+                String m = Text.error(e);
+                apply = () -> {
+                    p.failed(m);
+                    error(p, m);
+                };
+            }
+            Runnable a = apply;
+            ui(() -> {
+                inFlight.remove(p);
+                if (a != null) {
+                    if (statusError && statusSource == p) {
+                        status = "";
+                        statusError = false;
+                    }
+                    a.run();
+                }
+                redraw();
+                if (again.remove(p) && stack.contains(p)) reload(p);
+            });
+        });
+    }
+
+    private void tick() {
+        Page p = current();
+        long every = p.refreshMillis();
+        Long last = lastLoad.get(p);
+        if (every > 0 && (last == null || System.nanoTime() - last >= every * 1_000_000L)) reload(p);
+        // the approvals count in the title bar, every 2 s
+        Long lastCount = lastLoad.get(null);
+        if (!counting && (lastCount == null || System.nanoTime() - lastCount >= 2_000_000_000L)) {
+            lastLoad.put(null, System.nanoTime());
+            counting = true;
+            counter.submit(() -> {
+                try {
+                    int n = index.matching(backend.store(), RunState.WAITING_APPROVAL).size();
+                    ui(() -> {
+                        if (n != waiting) {
+                            waiting = n;
+                            redraw();
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    // the page that reads the store reports it
+                } finally {
+                    ui(() -> counting = false);
+                }
+            });
+        }
+        // times shown as "5s ago" move on their own
+        redraw();
+    }
+
+    private int stackBottomTab() {
+        return tabs.indexOf(stack.peekLast());
+    }
+
+    private void switchTab(int i) {
+        int t = Math.floorMod(i, tabs.size());
+        while (stack.size() > 1) stack.pop().closed();
+        if (stack.peek() != tabs.get(t)) {
+            stack.clear();
+            stack.push(tabs.get(t));
+            tabs.get(t).resumed();
+        }
+        reload(current());
+        redraw();
+    }
+
+    private void reloadAll() {
+        act("reloading config and skills…", () -> {
+            backend.reload();
+            backend.config();
+            return () -> {
+                info("reloaded config and skills");
+                tabs.forEach(this::reload);
+            };
+        });
+    }
+
+    List<KeyBinding> globalBindings() {
+        return global;
+    }
+
+    private void help() {
+        HelpOverlay.show(this, current().title(), current().bindings(), global);
+    }
+
+    /** Asks yes or no in a small window; {@code yes} runs on the UI thread. */
+    void confirm(String question, Runnable yes) {
+        Confirm.show(this, question, yes);
+    }
+
+    /** Cancels a live run (after the person confirmed). */
+    void cancelRun(String id) {
+        act("canceling run " + id + "…", () -> {
+            RunRecord r = backend.cancel(id);
+            return () -> {
+                info("run " + r.id() + ": " + r.state().id());
+                reload(current());
+            };
+        });
+    }
+
+    void decide(String id, boolean approve) {
+        act((approve ? "approving" : "rejecting") + " run " + id + "…", () -> {
+            backend.decide(id, approve);
+            return () -> {
+                info((approve ? "approved" : "rejected") + " run " + id);
+                reload(current());
+            };
+        });
+    }
+
+    /** The approve/reject/cancel questions the Runs, Approvals and detail pages ask alike. */
+    void askDecide(RunRecord r, boolean approve) {
+        if (r == null) return;
+        if (r.state() != RunState.WAITING_APPROVAL) {
+            info("run " + r.id() + " is " + r.state().id() + ", not waiting_approval");
+            return;
+        }
+        confirm((approve ? "Approve" : "Reject") + " run " + r.id() + " (" + r.label() + ")?"
+                + (approve ? " It starts at once." : ""), () -> decide(r.id(), approve));
+    }
+
+    void askCancel(RunRecord r) {
+        if (r == null) return;
+        if (r.state().terminal()) {
+            info("run " + r.id() + " already ended: " + r.state().id());
+            return;
+        }
+        if (r.state() == RunState.WAITING_APPROVAL) {
+            // its supervisor waits for a decision and does not stop on a signal meanwhile: rejecting is how it ends
+            confirm("Run " + r.id() + " (" + r.label() + ") is waiting for approval. Cancel it by rejecting it?",
+                    () -> decide(r.id(), false));
+            return;
+        }
+        confirm("Cancel run " + r.id() + " (" + r.label() + ")? Its whole process tree is stopped.", () -> cancelRun(r.id()));
+    }
+
+    // ---- lifetime ----
+
+    /** Blocks until the person quits. */
+    public void awaitQuit() throws InterruptedException {
+        quit.await();
+    }
+
+    public boolean awaitQuit(Duration d) throws InterruptedException {
+        return quit.await(d.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops the GUI and its threads and gives the terminal back as it was. */
+    public void close() {
+        quit.countDown();
+        ticker.shutdownNow();
+        loader.shutdownNow();
+        actions.shutdownNow();
+        counter.shutdownNow();
+        AsynchronousTextGUIThread t = (AsynchronousTextGUIThread) gui.getGUIThread();
+        t.stop();
+        try {
+            if (Thread.currentThread() != t.getThread()) t.waitForStop(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            screen.stopScreen();
+        } catch (IOException ignored) {
+            // the terminal is gone already
+        }
+    }
+
+    // ---- drawing ----
+
+    static final TextColor DIM = TextColor.ANSI.BLACK_BRIGHT;
+
+    static TextColor color(RunState s) {
+        return switch (s) {
+            case SUCCEEDED -> TextColor.ANSI.GREEN;
+            case FAILED, TIMED_OUT, LOST, REJECTED -> TextColor.ANSI.RED;
+            case RUNNING -> TextColor.ANSI.CYAN;
+            case WAITING_APPROVAL, QUEUED -> TextColor.ANSI.YELLOW;
+            case CANCELED -> TextColor.ANSI.MAGENTA;
+        };
+    }
+
+    private void drawScreen(TextGUIGraphics g) {
+        try {
+            drawAll(g);
+        } catch (RuntimeException e) {
+            // a drawing bug must not take the terminal with it
+            g.setForegroundColor(TextColor.ANSI.RED).putString(0, Math.max(0, g.getSize().getRows() - 2),
+                    Text.fit("internal error while drawing: " + Text.error(e), g.getSize().getColumns()));
+            g.setForegroundColor(TextColor.ANSI.DEFAULT);
+        }
+    }
+
+    private void drawAll(TextGUIGraphics g) {
+        TerminalSize size = g.getSize();
+        int w = size.getColumns();
+        int h = size.getRows();
+        g.setBackgroundColor(TextColor.ANSI.DEFAULT).setForegroundColor(TextColor.ANSI.DEFAULT).clearModifiers();
+        g.fill(' ');
+        if (h < 4 || w < 20) {
+            g.putString(0, 0, Text.clip("ao: window too small", w));
+            return;
+        }
+        drawTitle(g, w);
+        Page p = current();
+        TextGUIGraphics area = g.newTextGraphics(new TerminalPosition(0, 1), new TerminalSize(w, h - 3));
+        area.setBackgroundColor(TextColor.ANSI.DEFAULT).setForegroundColor(TextColor.ANSI.DEFAULT).clearModifiers();
+        p.draw(area);
+        g.setBackgroundColor(TextColor.ANSI.DEFAULT).clearModifiers();
+        g.setForegroundColor(statusError ? TextColor.ANSI.RED : TextColor.ANSI.DEFAULT);
+        if (statusError) g.enableModifiers(SGR.BOLD);
+        g.putString(0, h - 2, Text.fit(status, w));
+        g.clearModifiers();
+        drawBar(g, w, h - 1, p);
+        if (benchFile != null && !benchWritten && p instanceof RunsPage rp && rp.loaded()) writeBench(rp);
+    }
+
+    private void drawTitle(TextGUIGraphics g, int w) {
+        g.setBackgroundColor(TextColor.ANSI.BLUE).setForegroundColor(TextColor.ANSI.WHITE_BRIGHT);
+        g.putString(0, 0, " ".repeat(w));
+        int x = 0;
+        g.enableModifiers(SGR.BOLD);
+        g.putString(x, 0, " ao ");
+        x += 4;
+        g.disableModifiers(SGR.BOLD);
+        int active = stackBottomTab();
+        for (int i = 0; i < tabs.size(); i++) {
+            String name = (i + 1) + " " + tabNames.get(i) + (i == 2 && waiting > 0 ? " (" + waiting + ")" : "");
+            String cell = " " + name + " ";
+            if (x + cell.length() > w) break;
+            if (i == active) {
+                g.setBackgroundColor(TextColor.ANSI.WHITE_BRIGHT).setForegroundColor(TextColor.ANSI.BLUE).enableModifiers(SGR.BOLD);
+            } else if (i == 2 && waiting > 0) {
+                g.setBackgroundColor(TextColor.ANSI.BLUE).setForegroundColor(TextColor.ANSI.YELLOW_BRIGHT);
+            }
+            g.putString(x, 0, cell);
+            g.setBackgroundColor(TextColor.ANSI.BLUE).setForegroundColor(TextColor.ANSI.WHITE_BRIGHT).disableModifiers(SGR.BOLD);
+            x += cell.length() + 1;
+        }
+        String crumb = stack.size() > 1 ? "› " + current().title() : current().title();
+        String where = backend.cwd().getFileName() == null ? backend.cwd().toString() : backend.cwd().getFileName().toString();
+        int room = w - x - 1;
+        if (room > 4) {
+            String right = crumb + "  · " + where;
+            if (right.length() > room) right = crumb;
+            g.putString(x, 0, Text.clip(right, room));
+        }
+        g.setBackgroundColor(TextColor.ANSI.DEFAULT).setForegroundColor(TextColor.ANSI.DEFAULT);
+    }
+
+    private void drawBar(TextGUIGraphics g, int w, int row, Page p) {
+        int x = 0;
+        if (p.capturing()) {
+            g.setForegroundColor(TextColor.ANSI.CYAN).enableModifiers(SGR.BOLD).putString(0, row, "enter");
+            g.setForegroundColor(TextColor.ANSI.DEFAULT).disableModifiers(SGR.BOLD).putString(6, row, "apply  ");
+            g.setForegroundColor(TextColor.ANSI.CYAN).enableModifiers(SGR.BOLD).putString(13, row, "esc");
+            g.setForegroundColor(TextColor.ANSI.DEFAULT).disableModifiers(SGR.BOLD).putString(17, row, "cancel");
+            return;
+        }
+        // the global keys (help, back) always show, at the right; the page's fill what is left
+        String right = "";
+        for (KeyBinding b : global) if (b.shownInBar()) right += (right.isEmpty() ? "" : "  ") + b.key().label() + " " + b.label();
+        int rightX = Math.max(0, w - right.length());
+        for (KeyBinding b : p.bindings()) {
+            if (!b.shownInBar()) continue;
+            String k = b.key().label();
+            String l = b.label();
+            if (x + k.length() + 1 + l.length() > rightX - 2) break;
+            g.setForegroundColor(TextColor.ANSI.CYAN).enableModifiers(SGR.BOLD).putString(x, row, k);
+            g.setForegroundColor(TextColor.ANSI.DEFAULT).disableModifiers(SGR.BOLD).putString(x + k.length() + 1, row, l);
+            x += k.length() + 1 + l.length() + 2;
+        }
+        x = rightX;
+        for (KeyBinding b : global) {
+            if (!b.shownInBar()) continue;
+            String k = b.key().label();
+            g.setForegroundColor(TextColor.ANSI.CYAN).enableModifiers(SGR.BOLD).putString(x, row, k);
+            g.setForegroundColor(TextColor.ANSI.DEFAULT).disableModifiers(SGR.BOLD).putString(x + k.length() + 1, row, b.label());
+            x += k.length() + 1 + b.label().length() + 2;
+        }
+    }
+
+    private void writeBench(RunsPage rp) {
+        benchWritten = true;
+        long sinceOpen = (System.nanoTime() - started) / 1_000_000;
+        long sinceProcess = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+        String text = "first_runs_table_ms_since_jvm_start=" + sinceProcess + "\n"
+                + "first_runs_table_ms_since_tui_open=" + sinceOpen + "\n"
+                + "runs_listed=" + rp.total() + "\n";
+        try {
+            Files.writeString(benchFile, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            error(null, benchFile + ": cannot write the benchmark timing: " + e.getMessage());
+        }
+    }
+
+    private void onKey(KeyStroke k) {
+        if (k.getKeyType() == KeyType.EOF) {
+            quit();
+            return;
+        }
+        Page p = current();
+        try {
+            if (p.capturing() && p.input(k)) return;
+            for (KeyBinding b : p.bindings()) {
+                if (b.key().matches(k)) {
+                    b.action().run();
+                    return;
+                }
+            }
+            for (KeyBinding b : global) {
+                if (b.key().matches(k)) {
+                    b.action().run();
+                    return;
+                }
+            }
+            p.input(k);
+        } finally {
+            redraw();
+        }
+    }
+
+    /** The one component of the root window: it draws everything and takes every key. */
+    private final class Host extends AbstractInteractableComponent<Host> {
+        @Override
+        protected InteractableRenderer<Host> createDefaultRenderer() {
+            return new InteractableRenderer<>() {
+                @Override
+                public TerminalPosition getCursorLocation(Host component) {
+                    TerminalPosition c = current().cursor();
+                    return c == null ? null : c.withRelativeRow(1);
+                }
+
+                @Override
+                public TerminalSize getPreferredSize(Host component) {
+                    return new TerminalSize(80, 24);
+                }
+
+                @Override
+                public void drawComponent(TextGUIGraphics graphics, Host component) {
+                    drawScreen(graphics);
+                }
+            };
+        }
+
+        @Override
+        protected Result handleKeyStroke(KeyStroke keyStroke) {
+            onKey(keyStroke);
+            return Result.HANDLED;
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

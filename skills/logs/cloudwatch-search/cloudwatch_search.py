@@ -6,15 +6,18 @@ to events.jsonl in the workspace; the summary holds counts and the top message t
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
 import re
-import subprocess
 import sys
 
-# --- ao runtime contract (identical block in every bundled script) -------------
+try:
+    import ao_skill  # the ao contract; `ao run` puts its folder on PYTHONPATH and in AO_LIB
+except ImportError:  # run by hand: AO_LIB names that folder, else say what to do (one line, exit 1)
+    sys.path.insert(0, os.environ.get("AO_LIB") or sys.exit(f"{os.path.basename(sys.argv[0])}: ao_skill.py not found: run with `ao run`, or set PYTHONPATH to its folder"))
+    import ao_skill
+
 PARAMS = {
     "log_groups": {"type": "array", "default": []},
     "prefix": {"type": "string", "default": ""},
@@ -25,118 +28,9 @@ PARAMS = {
     "top": {"type": "integer", "default": 10, "minimum": 1, "maximum": 20},
     "max_events": {"type": "integer", "default": 100000, "minimum": 1},
 }
-SUMMARY_MAX_LINES, SUMMARY_MAX_BYTES = 40, 4000
-WORKSPACE = os.environ.get("AO_WORKSPACE") or os.getcwd()
-
-
-def die(msg: str, code: int = 2) -> None:
-    """One-line error on stderr, then exit (2 = bad input)."""
-    print(f"{os.path.basename(sys.argv[0])}: {msg}", file=sys.stderr)
-    sys.exit(code)
-
-
-class _ArgParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2
-        die(message)
-
-
-def _coerce(name: str, spec: dict, value):
-    kind = spec["type"]
-    try:
-        if kind == "boolean":
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in ("true", "1", "yes"):
-                return True
-            if text in ("false", "0", "no", ""):
-                return False
-            raise ValueError(value)
-        if kind == "integer":
-            if isinstance(value, bool):
-                raise ValueError(value)
-            number = int(value)
-            if "minimum" in spec and number < spec["minimum"]:
-                die(f"parameter {name} must be >= {spec['minimum']}, got {number}")
-            if "maximum" in spec and number > spec["maximum"]:
-                die(f"parameter {name} must be <= {spec['maximum']}, got {number}")
-            return number
-        if kind == "array":
-            items = [value] if isinstance(value, str) else list(value)
-            return [str(item) for item in items]
-        if isinstance(value, (dict, list)):
-            raise ValueError(value)
-        text = str(value)
-        if "enum" in spec and text not in spec["enum"]:
-            die(f"parameter {name} must be one of {', '.join(spec['enum'])}, got {text!r}")
-        return text
-    except (TypeError, ValueError):
-        die(f"parameter {name}: expected {kind}, got {value!r}")
-
-
-def load_params() -> dict:
-    """Params from $AO_PARAMS (JSON) when set, else from CLI args (--dry-run style)."""
-    path = os.environ.get("AO_PARAMS")
-    if path:
-        try:
-            with open(path, encoding="utf-8") as fh:
-                raw = json.load(fh)
-        except (OSError, ValueError) as exc:
-            die(f"cannot read AO_PARAMS {path}: {exc}")
-        if not isinstance(raw, dict):
-            die(f"AO_PARAMS {path} must hold a JSON object")
-    else:
-        parser = _ArgParser(description=(__doc__ or "").strip().splitlines()[0])
-        for name, spec in PARAMS.items():
-            flag = "--" + name.replace("_", "-")
-            if spec["type"] == "boolean":
-                parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None)
-            elif spec["type"] == "array":
-                parser.add_argument(flag, dest=name, action="append")
-            else:
-                parser.add_argument(flag, dest=name)
-        raw = vars(parser.parse_args())
-    params = {}
-    for name, spec in PARAMS.items():
-        value = raw.get(name)
-        if value is None:
-            if spec.get("required"):
-                die(f"missing required parameter: {name}")
-            params[name] = spec.get("default")
-        else:
-            params[name] = _coerce(name, spec, value)
-    return params
-
-
-def finish(lines: list[str], outputs: dict, code: int) -> None:
-    """Write the bounded Markdown summary ($AO_SUMMARY or stdout) and outputs, then exit."""
-    if len(lines) > SUMMARY_MAX_LINES:
-        lines = lines[: SUMMARY_MAX_LINES - 1] + [f"... ({len(lines) - SUMMARY_MAX_LINES + 1} more lines cut)"]
-    text = "\n".join(lines).rstrip() + "\n"
-    if len(text.encode()) > SUMMARY_MAX_BYTES:
-        text = text.encode()[: SUMMARY_MAX_BYTES - 20].decode(errors="ignore").rstrip() + "\n... (cut)\n"
-    target = os.environ.get("AO_SUMMARY")
-    if target:
-        with open(target, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    else:
-        sys.stdout.write(text)
-    out = os.environ.get("AO_OUTPUT")
-    if out:
-        with open(out, "a", encoding="utf-8") as fh:
-            for key, value in outputs.items():
-                fh.write(f"{key}={value}\n")
-    sys.exit(code)
-
-def artifact(path: str) -> str:
-    """Cite a workspace file in the summary; ao removes the workspace after a run unless
-    `--keep-workspace` is given, so say so when running under ao."""
-    return f"`{path}`" + (" (kept with `ao run --keep-workspace`)" if os.environ.get("AO_RUN_ID") else "")
-# --- end of ao runtime contract -------------------------------------------------
 
 TIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 REGION_RE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
-AWS_TIMEOUT = 120   # seconds per aws call
 MAX_TYPES = 5000    # distinct message types kept; the rest count as "(other)"
 
 # --- message grouping (same rules as logs/error-summary) ---
@@ -188,31 +82,8 @@ def parse_time(text: str, now: dt.datetime, name: str) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        die(f"parameter {name}: {text!r} is not ISO 8601, epoch, 'now' or a duration like 1h/30m/2d")
+        ao_skill.fail_usage(f"parameter {name}: {text!r} is not ISO 8601, epoch, 'now' or a duration like 1h/30m/2d")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-
-
-class AwsError(Exception):
-    pass
-
-
-def aws(args: list[str], region: str) -> dict:
-    command = ["aws", *args, "--output", "json"]
-    if region:
-        command += ["--region", region]
-    try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=AWS_TIMEOUT)
-    except FileNotFoundError:
-        die("aws CLI not found on PATH", 127)
-    except subprocess.TimeoutExpired:
-        raise AwsError(f"aws {args[0]} {args[1]} timed out after {AWS_TIMEOUT}s") from None
-    if proc.returncode != 0:
-        lines = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
-        raise AwsError((lines[0] if lines else f"aws exited {proc.returncode}")[:300])
-    try:
-        return json.loads(proc.stdout or "{}")
-    except ValueError as exc:
-        raise AwsError(f"unparsable aws output: {exc}") from None
 
 
 def search_group(group, params, start_ms, end_ms, sink, messages) -> dict:
@@ -224,7 +95,7 @@ def search_group(group, params, start_ms, end_ms, sink, messages) -> dict:
     matches = pages = 0
     token, seen_tokens = None, set()
     while True:
-        page = aws(base + (["--next-token", token] if token else []), params["region"])
+        page = ao_skill.aws(base + (["--next-token", token] if token else []), params["region"])
         pages += 1
         for event in page.get("events", []):
             message = event.get("message", "")
@@ -252,27 +123,27 @@ def fmt_time(value: dt.datetime) -> str:
 
 
 def main() -> None:
-    params = load_params()
+    params = ao_skill.load_params(PARAMS)
     groups = [g.strip() for g in params["log_groups"] if g.strip()]
     prefix = params["prefix"].strip()
     if not groups and not prefix:
-        die("give log_groups (one or more names) or prefix")
+        ao_skill.fail_usage("give log_groups (one or more names) or prefix")
     if params["region"] and not REGION_RE.match(params["region"]):
-        die(f"parameter region: {params['region']!r} is not an AWS region name like us-east-1")
+        ao_skill.fail_usage(f"parameter region: {params['region']!r} is not an AWS region name like us-east-1")
     now = dt.datetime.now(dt.timezone.utc)
     start = parse_time(params["start"], now, "start")
     end = parse_time(params["end"], now, "end")
     if start >= end:
-        die(f"start ({fmt_time(start)}) must be before end ({fmt_time(end)})")
+        ao_skill.fail_usage(f"start ({fmt_time(start)}) must be before end ({fmt_time(end)})")
     start_ms, end_ms = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
     region_label = params["region"] or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "default region"
 
     failures: dict[str, str] = {}
     if prefix:
         try:
-            listed = aws(["logs", "describe-log-groups", "--log-group-name-prefix", prefix], params["region"])
-        except AwsError as exc:
-            finish([f"# CloudWatch search failed", f"Could not list log groups with prefix `{prefix}`: {exc}"],
+            listed = ao_skill.aws(["logs", "describe-log-groups", "--log-group-name-prefix", prefix], params["region"])
+        except ao_skill.AwsError as exc:
+            ao_skill.finish([f"# CloudWatch search failed", f"Could not list log groups with prefix `{prefix}`: {exc}"],
                    {"matches": 0, "groups_failed": 1}, 1)
         found = [g["logGroupName"] for g in listed.get("logGroups", [])]
         print(f"prefix {prefix}: {len(found)} log groups", flush=True)
@@ -280,13 +151,13 @@ def main() -> None:
 
     results: dict[str, dict] = {}
     messages: dict[str, list] = {}
-    raw_path = os.path.join(WORKSPACE, "events.jsonl")
+    raw_path = ao_skill.workspace("events.jsonl")
     with open(raw_path, "w", encoding="utf-8") as sink:
         for index, group in enumerate(groups, 1):
             print(f"[{index}/{len(groups)}] {group}", flush=True)
             try:
                 results[group] = search_group(group, params, start_ms, end_ms, sink, messages)
-            except AwsError as exc:
+            except ao_skill.AwsError as exc:
                 failures[group] = str(exc)
 
     total = sum(r["matches"] for r in results.values())
@@ -317,10 +188,10 @@ def main() -> None:
         lines += ["", "Failed:"] + [f"- `{g}`: {reason}" for g, reason in list(failures.items())[:8]]
         if len(failures) > 8:
             lines.append(f"- ... and {len(failures) - 8} more")
-    lines.append(f"\nRaw events: {artifact(raw_path)}")
+    lines.append(f"\nRaw events: {ao_skill.artifact(raw_path)}")
     outputs = {"matches": total, "pages": sum(r["pages"] for r in results.values()), "groups_searched": len(groups), "groups_with_matches": len(with_hits),
                "groups_failed": len(failures), "message_types": len(ranked), "events_file": raw_path}
-    finish(lines, outputs, 1 if failures else 0)
+    ao_skill.finish(lines, outputs, 1 if failures else 0)
 
 
 if __name__ == "__main__":

@@ -7,127 +7,22 @@ holds only totals and the top N.
 """
 from __future__ import annotations
 
-import argparse
 import gzip
-import json
 import os
 import re
 import sys
 
-# --- ao runtime contract (identical block in every bundled script) -------------
+try:
+    import ao_skill  # the ao contract; `ao run` puts its folder on PYTHONPATH and in AO_LIB
+except ImportError:  # run by hand: AO_LIB names that folder, else say what to do (one line, exit 1)
+    sys.path.insert(0, os.environ.get("AO_LIB") or sys.exit(f"{os.path.basename(sys.argv[0])}: ao_skill.py not found: run with `ao run`, or set PYTHONPATH to its folder"))
+    import ao_skill
+
 PARAMS = {
     "path": {"type": "string", "required": True},
     "top": {"type": "integer", "default": 10, "minimum": 1, "maximum": 30},
     "pattern": {"type": "string", "default": r"\bERROR\b"},
 }
-SUMMARY_MAX_LINES, SUMMARY_MAX_BYTES = 40, 4000
-WORKSPACE = os.environ.get("AO_WORKSPACE") or os.getcwd()
-
-
-def die(msg: str, code: int = 2) -> None:
-    """One-line error on stderr, then exit (2 = bad input)."""
-    print(f"{os.path.basename(sys.argv[0])}: {msg}", file=sys.stderr)
-    sys.exit(code)
-
-
-class _ArgParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2
-        die(message)
-
-
-def _coerce(name: str, spec: dict, value):
-    kind = spec["type"]
-    try:
-        if kind == "boolean":
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in ("true", "1", "yes"):
-                return True
-            if text in ("false", "0", "no", ""):
-                return False
-            raise ValueError(value)
-        if kind == "integer":
-            if isinstance(value, bool):
-                raise ValueError(value)
-            number = int(value)
-            if "minimum" in spec and number < spec["minimum"]:
-                die(f"parameter {name} must be >= {spec['minimum']}, got {number}")
-            if "maximum" in spec and number > spec["maximum"]:
-                die(f"parameter {name} must be <= {spec['maximum']}, got {number}")
-            return number
-        if kind == "array":
-            items = [value] if isinstance(value, str) else list(value)
-            return [str(item) for item in items]
-        if isinstance(value, (dict, list)):
-            raise ValueError(value)
-        text = str(value)
-        if "enum" in spec and text not in spec["enum"]:
-            die(f"parameter {name} must be one of {', '.join(spec['enum'])}, got {text!r}")
-        return text
-    except (TypeError, ValueError):
-        die(f"parameter {name}: expected {kind}, got {value!r}")
-
-
-def load_params() -> dict:
-    """Params from $AO_PARAMS (JSON) when set, else from CLI args (--dry-run style)."""
-    path = os.environ.get("AO_PARAMS")
-    if path:
-        try:
-            with open(path, encoding="utf-8") as fh:
-                raw = json.load(fh)
-        except (OSError, ValueError) as exc:
-            die(f"cannot read AO_PARAMS {path}: {exc}")
-        if not isinstance(raw, dict):
-            die(f"AO_PARAMS {path} must hold a JSON object")
-    else:
-        parser = _ArgParser(description=(__doc__ or "").strip().splitlines()[0])
-        for name, spec in PARAMS.items():
-            flag = "--" + name.replace("_", "-")
-            if spec["type"] == "boolean":
-                parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None)
-            elif spec["type"] == "array":
-                parser.add_argument(flag, dest=name, action="append")
-            else:
-                parser.add_argument(flag, dest=name)
-        raw = vars(parser.parse_args())
-    params = {}
-    for name, spec in PARAMS.items():
-        value = raw.get(name)
-        if value is None:
-            if spec.get("required"):
-                die(f"missing required parameter: {name}")
-            params[name] = spec.get("default")
-        else:
-            params[name] = _coerce(name, spec, value)
-    return params
-
-
-def finish(lines: list[str], outputs: dict, code: int) -> None:
-    """Write the bounded Markdown summary ($AO_SUMMARY or stdout) and outputs, then exit."""
-    if len(lines) > SUMMARY_MAX_LINES:
-        lines = lines[: SUMMARY_MAX_LINES - 1] + [f"... ({len(lines) - SUMMARY_MAX_LINES + 1} more lines cut)"]
-    text = "\n".join(lines).rstrip() + "\n"
-    if len(text.encode()) > SUMMARY_MAX_BYTES:
-        text = text.encode()[: SUMMARY_MAX_BYTES - 20].decode(errors="ignore").rstrip() + "\n... (cut)\n"
-    target = os.environ.get("AO_SUMMARY")
-    if target:
-        with open(target, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    else:
-        sys.stdout.write(text)
-    out = os.environ.get("AO_OUTPUT")
-    if out:
-        with open(out, "a", encoding="utf-8") as fh:
-            for key, value in outputs.items():
-                fh.write(f"{key}={value}\n")
-    sys.exit(code)
-
-def artifact(path: str) -> str:
-    """Cite a workspace file in the summary; ao removes the workspace after a run unless
-    `--keep-workspace` is given, so say so when running under ao."""
-    return f"`{path}`" + (" (kept with `ao run --keep-workspace`)" if os.environ.get("AO_RUN_ID") else "")
-# --- end of ao runtime contract -------------------------------------------------
 
 CHUNK = 4 << 20            # bytes read per step; memory stays O(CHUNK)
 MAX_TYPES = 5000           # distinct groups kept; the rest are counted as "(other)"
@@ -259,16 +154,16 @@ class Scanner:
 
 
 def main() -> None:
-    params = load_params()
+    params = ao_skill.load_params(PARAMS)
     path, top = params["path"], params["top"]
     if not os.path.exists(path):
-        die(f"log file not found: {path}")
+        ao_skill.fail_usage(f"log file not found: {path}")
     if not os.path.isfile(path):
-        die(f"not a regular file: {path}")
+        ao_skill.fail_usage(f"not a regular file: {path}")
     try:
         regex = fast_regex(params["pattern"])
     except re.error as exc:
-        die(f"invalid pattern {params['pattern']!r}: {exc}")
+        ao_skill.fail_usage(f"invalid pattern {params['pattern']!r}: {exc}")
 
     scanner = Scanner(regex)
     size = os.path.getsize(path)
@@ -293,11 +188,11 @@ def main() -> None:
         if carry:
             scanner.feed(carry)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        die(f"cannot read {path}: {exc}")
+        ao_skill.fail_usage(f"cannot read {path}: {exc}")
     scanner.close(trailing_partial_line=bool(carry))
 
     ranked = sorted(scanner.groups.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
-    table = os.path.join(WORKSPACE, "error-types.tsv")
+    table = ao_skill.workspace("error-types.tsv")
     with open(table, "w", encoding="utf-8") as fh:
         fh.write("count\ttype\tfirst_line\texample\n")
         for key, (count, first, example) in ranked:
@@ -319,10 +214,10 @@ def main() -> None:
         if len(ranked) > top:
             rest = sum(group[0] for _, group in ranked[top:]) + scanner.other
             lines.append(f"\n{len(ranked) - top} more types ({rest:,} lines) in error-types.tsv.")
-    lines.append(f"\nAll types: {artifact(table)}")
+    lines.append(f"\nAll types: {ao_skill.artifact(table)}")
     outputs = {"total_lines": scanner.lines, "error_lines": scanner.errors, "error_types": types,
                "top_type": ranked[0][0] if ranked else "", "types_file": table}
-    finish(lines, outputs, 0)
+    ao_skill.finish(lines, outputs, 0)
 
 
 if __name__ == "__main__":

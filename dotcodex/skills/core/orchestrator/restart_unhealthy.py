@@ -8,201 +8,22 @@ CrashLoopBackOff or not Ready.
 """
 from __future__ import annotations
 
-import argparse
 import collections
-import concurrent.futures
-import json
 import os
-import re
-import subprocess
 import sys
 
-# --- ao runtime contract (identical block in every bundled script) -------------
+try:
+    import ao_skill  # the ao contract; `ao run` puts its folder on PYTHONPATH and in AO_LIB
+except ImportError:  # run by hand: AO_LIB names that folder, else say what to do (one line, exit 1)
+    sys.path.insert(0, os.environ.get("AO_LIB") or sys.exit(f"{os.path.basename(sys.argv[0])}: ao_skill.py not found: run with `ao run`, or set PYTHONPATH to its folder"))
+    import ao_skill
+
 PARAMS = {
     "namespace": {"type": "string", "required": True},
     "selector": {"type": "string", "default": ""},
     "dry_run": {"type": "boolean", "default": False},
     "concurrency": {"type": "integer", "default": 8, "minimum": 1, "maximum": 64},
 }
-SUMMARY_MAX_LINES, SUMMARY_MAX_BYTES = 40, 4000
-WORKSPACE = os.environ.get("AO_WORKSPACE") or os.getcwd()
-
-
-def die(msg: str, code: int = 2) -> None:
-    """One-line error on stderr, then exit (2 = bad input)."""
-    print(f"{os.path.basename(sys.argv[0])}: {msg}", file=sys.stderr)
-    sys.exit(code)
-
-
-class _ArgParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2
-        die(message)
-
-
-def _coerce(name: str, spec: dict, value):
-    kind = spec["type"]
-    try:
-        if kind == "boolean":
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in ("true", "1", "yes"):
-                return True
-            if text in ("false", "0", "no", ""):
-                return False
-            raise ValueError(value)
-        if kind == "integer":
-            if isinstance(value, bool):
-                raise ValueError(value)
-            number = int(value)
-            if "minimum" in spec and number < spec["minimum"]:
-                die(f"parameter {name} must be >= {spec['minimum']}, got {number}")
-            if "maximum" in spec and number > spec["maximum"]:
-                die(f"parameter {name} must be <= {spec['maximum']}, got {number}")
-            return number
-        if kind == "array":
-            items = [value] if isinstance(value, str) else list(value)
-            return [str(item) for item in items]
-        if isinstance(value, (dict, list)):
-            raise ValueError(value)
-        text = str(value)
-        if "enum" in spec and text not in spec["enum"]:
-            die(f"parameter {name} must be one of {', '.join(spec['enum'])}, got {text!r}")
-        return text
-    except (TypeError, ValueError):
-        die(f"parameter {name}: expected {kind}, got {value!r}")
-
-
-def load_params() -> dict:
-    """Params from $AO_PARAMS (JSON) when set, else from CLI args (--dry-run style)."""
-    path = os.environ.get("AO_PARAMS")
-    if path:
-        try:
-            with open(path, encoding="utf-8") as fh:
-                raw = json.load(fh)
-        except (OSError, ValueError) as exc:
-            die(f"cannot read AO_PARAMS {path}: {exc}")
-        if not isinstance(raw, dict):
-            die(f"AO_PARAMS {path} must hold a JSON object")
-    else:
-        parser = _ArgParser(description=(__doc__ or "").strip().splitlines()[0])
-        for name, spec in PARAMS.items():
-            flag = "--" + name.replace("_", "-")
-            if spec["type"] == "boolean":
-                parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None)
-            elif spec["type"] == "array":
-                parser.add_argument(flag, dest=name, action="append")
-            else:
-                parser.add_argument(flag, dest=name)
-        raw = vars(parser.parse_args())
-    params = {}
-    for name, spec in PARAMS.items():
-        value = raw.get(name)
-        if value is None:
-            if spec.get("required"):
-                die(f"missing required parameter: {name}")
-            params[name] = spec.get("default")
-        else:
-            params[name] = _coerce(name, spec, value)
-    return params
-
-
-def finish(lines: list[str], outputs: dict, code: int) -> None:
-    """Write the bounded Markdown summary ($AO_SUMMARY or stdout) and outputs, then exit."""
-    if len(lines) > SUMMARY_MAX_LINES:
-        lines = lines[: SUMMARY_MAX_LINES - 1] + [f"... ({len(lines) - SUMMARY_MAX_LINES + 1} more lines cut)"]
-    text = "\n".join(lines).rstrip() + "\n"
-    if len(text.encode()) > SUMMARY_MAX_BYTES:
-        text = text.encode()[: SUMMARY_MAX_BYTES - 20].decode(errors="ignore").rstrip() + "\n... (cut)\n"
-    target = os.environ.get("AO_SUMMARY")
-    if target:
-        with open(target, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    else:
-        sys.stdout.write(text)
-    out = os.environ.get("AO_OUTPUT")
-    if out:
-        with open(out, "a", encoding="utf-8") as fh:
-            for key, value in outputs.items():
-                fh.write(f"{key}={value}\n")
-    sys.exit(code)
-
-def artifact(path: str) -> str:
-    """Cite a workspace file in the summary; ao removes the workspace after a run unless
-    `--keep-workspace` is given, so say so when running under ao."""
-    return f"`{path}`" + (" (kept with `ao run --keep-workspace`)" if os.environ.get("AO_RUN_ID") else "")
-# --- end of ao runtime contract -------------------------------------------------
-
-# --- kubectl helpers (identical block in every bundled k8s script) ---------------
-KUBECTL_TIMEOUT = 120      # seconds per kubectl call
-DNS_LABEL_RE = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$")
-_LABEL_KEY = (r"(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*/)?"
-              r"[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
-_LABEL_VALUE = r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?"
-_REQUIREMENT = (rf"\s*(?:!\s*{_LABEL_KEY}|{_LABEL_KEY}(?:\s*(?:==?|!=)\s*{_LABEL_VALUE}"
-                rf"|\s+(?:in|notin)\s*\(\s*{_LABEL_VALUE}(?:\s*,\s*{_LABEL_VALUE})*\s*\)|\s*[<>]\s*\d+)?)\s*")
-SELECTOR_RE = re.compile(rf"{_REQUIREMENT}(?:,{_REQUIREMENT})*")
-
-
-class KubectlError(Exception):
-    pass
-
-
-def first_line(text: str, limit: int = 240) -> str:
-    """The first meaningful line of kubectl output, skipping klog noise (E1121 06:06:46 ...)."""
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    plain = [line for line in lines if not re.match(r"^[IWEF]\d{4} \d", line)]
-    return (plain or lines or [""])[0][:limit]
-
-
-def check_namespace(namespace: str) -> str:
-    if not DNS_LABEL_RE.match(namespace or ""):
-        die(f"invalid namespace {namespace!r}: must be a DNS-1123 label (lowercase letters, digits, '-')")
-    return namespace
-
-
-def check_selector(selector: str) -> str:
-    selector = (selector or "").strip()
-    if selector and not SELECTOR_RE.fullmatch(selector):
-        die(f"invalid label selector {selector!r} (e.g. 'app=web', 'tier in (fe,be)', '!canary')")
-    return selector
-
-
-def kubectl(args: list[str], timeout: int = KUBECTL_TIMEOUT) -> str:
-    """Run kubectl with an argument list (never a shell string); raise KubectlError on failure."""
-    try:
-        proc = subprocess.run(["kubectl", *args], capture_output=True, text=True, timeout=timeout)
-    except FileNotFoundError:
-        die("kubectl not found on PATH", 127)
-    except subprocess.TimeoutExpired:
-        raise KubectlError(f"kubectl {' '.join(args[:2])} timed out after {timeout}s") from None
-    if proc.returncode != 0:
-        raise KubectlError(first_line(proc.stderr) or f"kubectl exited {proc.returncode}")
-    return proc.stdout
-
-
-def kubectl_list(args: list[str], raw_file: str) -> list[dict]:
-    """`kubectl get <args> -o json`: keeps the raw JSON in the workspace, returns the items.
-    A selector the server rejects is bad input (exit 2)."""
-    try:
-        out = kubectl(["get", *args, "-o", "json"])
-    except KubectlError as exc:
-        if re.search(r"unable to parse requirement|invalid (?:label )?selector|found '.*', expected", str(exc), re.I):
-            die(f"invalid label selector: {exc}")
-        raise
-    with open(os.path.join(WORKSPACE, raw_file), "w", encoding="utf-8") as fh:
-        fh.write(out)
-    try:
-        return json.loads(out or "{}").get("items", []) or []
-    except ValueError as exc:
-        raise KubectlError(f"unparsable kubectl output: {exc}") from None
-
-
-def names_line(label: str, names: list[str], limit: int = 25) -> str:
-    shown = ", ".join(names[:limit])
-    return f"{label}: {shown}" + (f" ... and {len(names) - limit} more" if len(names) > limit else "")
-# --- end of kubectl helpers --------------------------------------------------------
-
 
 
 def controller_of(obj: dict) -> dict | None:
@@ -237,13 +58,13 @@ def health(deploy: dict, pods: list[dict]) -> list[str]:
 
 
 def restart(namespace: str, name: str) -> str:
-    return first_line(kubectl(["rollout", "restart", f"deployment/{name}", "-n", namespace]))
+    return ao_skill.first_line(ao_skill.kubectl(["rollout", "restart", f"deployment/{name}", "-n", namespace]))
 
 
 def main() -> None:
-    params = load_params()
-    namespace = check_namespace(params["namespace"])
-    selector = check_selector(params["selector"])
+    params = ao_skill.load_params(PARAMS)
+    namespace = ao_skill.check_namespace(params["namespace"])
+    selector = ao_skill.check_selector(params["selector"])
     dry_run = params["dry_run"]
     title = f"# restart-unhealthy: namespace `{namespace}`" + (f", selector `{selector}`" if selector else "") \
         + (" (dry run)" if dry_run else "")
@@ -251,12 +72,12 @@ def main() -> None:
     # 1. read everything once
     print(f"reading deployments, replicasets and pods in {namespace}", flush=True)
     try:
-        deployments = kubectl_list(["deployments", "-n", namespace] + (["-l", selector] if selector else []),
+        deployments = ao_skill.kubectl_list(["deployments", "-n", namespace] + (["-l", selector] if selector else []),
                                    "deployments.json")
-        replicasets = kubectl_list(["replicasets", "-n", namespace], "replicasets.json")
-        pods = kubectl_list(["pods", "-n", namespace], "pods.json")
-    except KubectlError as exc:
-        finish([title, f"Could not read the namespace: {exc}"], {"deployments": 0, "restarted": 0, "failed": 0}, 1)
+        replicasets = ao_skill.kubectl_list(["replicasets", "-n", namespace], "replicasets.json")
+        pods = ao_skill.kubectl_list(["pods", "-n", namespace], "pods.json")
+    except ao_skill.KubectlError as exc:
+        ao_skill.finish([title, f"Could not read the namespace: {exc}"], {"deployments": 0, "restarted": 0, "failed": 0}, 1)
 
     # 2. join pods -> replicaset -> deployment in memory
     rs_to_deploy = {}
@@ -286,21 +107,12 @@ def main() -> None:
             healthy.append(name)
 
     # 4. act only on the unhealthy ones, each error recorded per deployment
-    restarted: list[str] = []
+    restarted: dict[str, str] = {}
     failed: dict[str, str] = {}
     if unhealthy and not dry_run:
         print(f"restarting {len(unhealthy)} unhealthy deployments", flush=True)
-        with concurrent.futures.ThreadPoolExecutor(max_workers=params["concurrency"]) as pool, \
-                open(os.path.join(WORKSPACE, "restart.log"), "w", encoding="utf-8") as log:
-            futures = {pool.submit(restart, namespace, name): name for name in unhealthy}
-            for future in concurrent.futures.as_completed(futures):
-                name = futures[future]
-                try:
-                    log.write(f"ok   {name}: {future.result()}\n")
-                    restarted.append(name)
-                except Exception as exc:  # per item: record, carry on
-                    failed[name] = str(exc) or type(exc).__name__
-                    log.write(f"FAIL {name}: {failed[name]}\n")
+        restarted, failed = ao_skill.for_each(unhealthy, lambda name: restart(namespace, name),
+                                              concurrency=params["concurrency"], log=ao_skill.workspace("restart.log"))
 
     # 5. one summary
     total = len(deployments)
@@ -318,10 +130,10 @@ def main() -> None:
         if len(unhealthy) > 20:
             lines.append(f"- ... and {len(unhealthy) - 20} more")
     if healthy:
-        lines += ["", names_line("Healthy (left alone)", healthy, 30)]
+        lines += ["", ao_skill.names_line("Healthy (left alone)", healthy, 30)]
     outputs = {"deployments": total, "healthy": len(healthy), "unhealthy": len(unhealthy),
                "restarted": len(restarted), "failed": len(failed), "restarted_names": ",".join(sorted(restarted))}
-    finish(lines, outputs, 1 if failed else 0)
+    ao_skill.finish(lines, outputs, 1 if failed else 0)
 
 
 if __name__ == "__main__":

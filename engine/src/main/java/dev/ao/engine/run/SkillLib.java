@@ -1,0 +1,78 @@
+package dev.ao.engine.run;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+/**
+ * The Python helper library scripts import ({@code ao_skill.py}: parameters, summary, outputs, kubectl/aws),
+ * bundled in the jar and extracted to {@code <state dir>/lib/<first 12 hex of its sha-256>/python/}. Runs put
+ * that folder in {@code AO_LIB} and first on {@code PYTHONPATH}. The folder name changes with the content, so
+ * a newer ao never serves an older library; the file is written to a temporary file in the same folder and
+ * renamed into place, so a concurrent run sees the whole file or none.
+ */
+public final class SkillLib {
+    static final String RESOURCE = "/dev/ao/engine/lib/python/ao_skill.py";
+    static final String FILE = "ao_skill.py";
+
+    private SkillLib() {}
+
+    private static final class Bundled {
+        static final byte[] CONTENT = load();
+        static final String HASH = sha256(CONTENT).substring(0, 12);
+
+        private static byte[] load() {
+            try (InputStream in = SkillLib.class.getResourceAsStream(RESOURCE)) {
+                if (in == null) throw new IllegalStateException(RESOURCE + " is missing from the ao jar");
+                return in.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Extracts the library under {@code stateDir} if it is not there (or not intact) and returns its python folder. */
+    public static Path pythonDir(Path stateDir) throws IOException {
+        Path dir = stateDir.resolve("lib").resolve(Bundled.HASH).resolve("python");
+        Path file = dir.resolve(FILE);
+        if (Files.isRegularFile(file) && Files.size(file) == Bundled.CONTENT.length
+                && Arrays.equals(Files.readAllBytes(file), Bundled.CONTENT)) {
+            return dir;
+        }
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + FILE + ".", ".tmp");
+        try {
+            Files.write(tmp, Bundled.CONTENT);
+            try {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system: the default permissions do
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return dir;
+    }
+
+    static String sha256(byte[] content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -107,6 +107,23 @@ class DetachedIT {
     }
 
     @Test
+    void aRunWaitingForApprovalCanBeCanceled() throws Exception {
+        project.write("skills/risky/SKILL.md", "---\nname: risky\ndescription: needs a person\n---\n");
+        project.write("skills/risky/script.json", "{\"script_file\": \"r.sh\", \"risk\": \"approval_required\"}");
+        project.script("skills/risky/r.sh", "#!/bin/bash\necho ran\n");
+        String id = project.ao().run("run", "risky", "--detach").stdout().strip();
+        JsonNode waiting = awaitState(id, "waiting_approval", Duration.ofSeconds(60));
+        long supervisor = waiting.path("supervisor").path("pid").asLong();
+        Ao.Result c = project.ao().run("runs", "cancel", id);
+        assertThat(c.exit()).as(c.toString()).isZero();
+        JsonNode done = awaitState(id, "canceled", Duration.ofSeconds(10));
+        assertThat(done.path("reason").asText()).contains("canceled while waiting for approval");
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < end && ProcessHandle.of(supervisor).map(ProcessHandle::isAlive).orElse(false)) Thread.sleep(50);
+        assertThat(ProcessHandle.of(supervisor).map(ProcessHandle::isAlive).orElse(false)).as("the supervisor is gone").isFalse();
+    }
+
+    @Test
     void followStreamsTheOutputThenTheSummary() throws Exception {
         project.script("chatty.sh", "#!/bin/bash\nfor i in 1 2 3; do echo \"step $i\"; sleep 0.2; done\necho 'all 3 steps' > \"$AO_SUMMARY\"\n");
         Ao.Result r = project.ao().run("run", "chatty.sh", "--follow");

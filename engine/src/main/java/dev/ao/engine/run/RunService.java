@@ -163,6 +163,7 @@ public final class RunService {
         private volatile RunRecord record;
         private volatile ProcessSupervisor.Running running;
         private volatile boolean canceled;
+        private volatile Thread approving;
 
         private Active(Prepared p, RunRecord r, Path workspace, Approver approver, RunListener listener) {
             this.p = p;
@@ -186,6 +187,9 @@ public final class RunService {
             canceled = true;
             ProcessSupervisor.Running r = running;
             if (r != null) r.cancel();
+            // a run waiting for a decision from the store (detached) stops waiting
+            Thread t = approving;
+            if (t != null) t.interrupt();
         }
 
         private void transition(RunRecord next, Map<String, ?> detail) {
@@ -199,10 +203,22 @@ public final class RunService {
         public RunRecord await() throws InterruptedException {
             if (p.needsApproval()) {
                 transition(record.withState(RunState.WAITING_APPROVAL, p.approvalWhy()), Map.of("why", p.approvalWhy()));
-                Approver.Decision d = p.request().approve()
-                        ? new Approver.Decision(true, "--approve (" + env.getOrDefault("USER", "unknown user") + ")")
-                        : approver.decide(new Approver.Request(record.id(), record.label(), p.params().masked(), p.mode().id(),
-                        p.network(), head(p.spec().scriptFile()), p.approvalWhy()));
+                Approver.Decision d;
+                if (p.request().approve()) {
+                    d = new Approver.Decision(true, "--approve (" + env.getOrDefault("USER", "unknown user") + ")");
+                } else {
+                    approving = Thread.currentThread();
+                    try {
+                        d = approver.decide(new Approver.Request(record.id(), record.label(), p.params().masked(), p.mode().id(),
+                                p.network(), head(p.spec().scriptFile()), p.approvalWhy()));
+                    } catch (InterruptedException e) {
+                        if (!canceled) throw e;
+                        d = new Approver.Decision(false, "nobody: canceled while waiting");
+                    } finally {
+                        approving = null;
+                        Thread.interrupted();
+                    }
+                }
                 RunRecord.Approval a = new RunRecord.Approval(d.approved() ? "approved" : "rejected", d.by(), Instant.now().toString());
                 record = record.withApproval(a);
                 if (!d.approved() || canceled) {
@@ -241,6 +257,9 @@ public final class RunService {
                 childEnv.put("AO_PARAMS", paramsFile.toString());
                 childEnv.put("AO_SANDBOX_MODE", p.mode().id());
                 childEnv.put("AO_CWD", p.request().cwd().toString());
+                Path lib = SkillLib.pythonDir(config.stateDir());   // ao_skill.py for Python scripts
+                childEnv.put("AO_LIB", lib.toString());
+                childEnv.merge("PYTHONPATH", lib.toString(), (old, ours) -> old.isBlank() ? ours : ours + java.io.File.pathSeparator + old);
 
                 Limits limits = new Limits((Integer) config.get(ConfigKey.MAX_PROCESSES),
                         config.size(ConfigKey.MAX_FILE_SIZE), config.size(ConfigKey.MAX_MEMORY));
@@ -259,6 +278,7 @@ public final class RunService {
 
                 List<Path> visible = new ArrayList<>(List.of(p.spec().scriptFile().getParent(), p.request().cwd()));
                 config.projectRoot().ifPresent(visible::add);
+                visible.add(lib);   // a state dir under /tmp (XDG_STATE_HOME) stays readable
                 visible.addAll(credentialFiles(p.spec().demands()));
                 SandboxPolicy policy = SandboxPlanner.plan(p.mode(), p.network(), workspace, priv, visible,
                         config.writableRoots(), config.denyRead(), p.spec().demands(), env, limits);

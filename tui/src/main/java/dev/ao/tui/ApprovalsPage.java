@@ -124,12 +124,12 @@ final class ApprovalsPage implements Page {
         }
         int listH = Math.min(runs.size(), Math.max(2, h / 3));
         int first = Math.max(0, Math.min(selected - listH + 1, runs.size() - listH));
-        g.enableModifiers(SGR.BOLD).putString(0, 0, Text.fit(Text.fit("ID", 22) + " " + Text.fit("SKILL/SCRIPT", 20) + " WAITING  WHY", w));
+        g.enableModifiers(SGR.BOLD).putString(0, 0, Text.fit(Text.fit("ID", 24) + " " + Text.fit("SKILL/SCRIPT", 20) + " WAITING  WHY", w));
         g.disableModifiers(SGR.BOLD);
         for (int i = 0; i < listH && first + i < runs.size(); i++) {
             RunRecord r = runs.get(first + i);
             if (first + i == selected) g.enableModifiers(SGR.REVERSE);
-            g.putString(0, i + 1, Text.fit(Text.fit(r.id(), 22) + " " + Text.fit(r.label(), 20) + " "
+            g.putString(0, i + 1, Text.fit(Text.fit(r.id(), 24) + " " + Text.fit(r.label(), 20) + " "
                     + Text.fit(Text.ago(r.createdAt()), 8) + " " + (r.reason() == null ? "" : r.reason()), w));
             if (first + i == selected) g.disableModifiers(SGR.REVERSE);
         }

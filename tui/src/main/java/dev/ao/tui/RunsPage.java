@@ -153,7 +153,8 @@ final class RunsPage implements Page {
         height = Math.max(1, h - 1);
         scrollToSelection();
         String f = filterState() == null ? "all" : filterState().id();
-        int idW = 22, stateW = 16, startW = 8, durW = 8, exitW = 4;
+        // run ids are yyyyMMdd-HHmmss-SSS-xxxx: 24 characters
+        int idW = 24, stateW = 16, startW = 8, durW = 8, exitW = 4;
         int labelW = Math.max(6, w - (idW + stateW + startW + durW + exitW + 5));
         g.enableModifiers(SGR.BOLD);
         String header = Text.fit("ID", idW) + " " + Text.fit("SKILL/SCRIPT", labelW) + " " + Text.fit("STATE", stateW) + " "

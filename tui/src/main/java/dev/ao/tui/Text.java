@@ -66,8 +66,9 @@ final class Text {
     static List<String> wrap(String s, int width) {
         List<String> out = new ArrayList<>();
         if (width < 4) width = 4;
-        for (String line : clean(s == null ? "" : s.replace("\r", "")).split("\n", -1)) {
-            out.addAll(wrapLine(line, width, ""));
+        // split before cleaning: clean() drops control characters, newlines among them
+        for (String line : (s == null ? "" : s.replace("\r", "")).split("\n", -1)) {
+            out.addAll(wrapLine(clean(line), width, ""));
         }
         return out;
     }

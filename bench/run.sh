@@ -6,7 +6,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 n="${1:-10}"
 jar="$here/cli/target/ao.jar"
 [ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -pl cli -am package)
-work="$here/bench/target"
+work="$here/bench/target/run"
 rm -rf "$work"; mkdir -p "$work/project/dotcodex"
 printf '[scripts]\nexecution_timeout = 600\n' > "$work/project/dotcodex/config.toml"
 java_bin="$(command -v java)"

@@ -27,13 +27,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -196,29 +192,7 @@ public final class ScriptCommand implements Runnable {
         }
 
         private static List<Path> specFiles(Path root) {
-            List<Path> out = new ArrayList<>();
-            try {
-                Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                    @Override
-                    public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                        String n = dir.getFileName() == null ? "" : dir.getFileName().toString();
-                        if (!dir.equals(root) && (n.startsWith(".") || n.equals("node_modules") || n.equals("__pycache__"))) {
-                            return FileVisitResult.SKIP_SUBTREE;
-                        }
-                        return FileVisitResult.CONTINUE;
-                    }
-
-                    @Override
-                    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                        if (file.getFileName().toString().equals(ScriptSpecReader.FILE)) out.add(file.toAbsolutePath().normalize());
-                        return FileVisitResult.CONTINUE;
-                    }
-                });
-            } catch (IOException e) {
-                throw new AoException(ExitCode.FAILED, root + ": cannot search for scripts: " + e.getMessage());
-            }
-            out.sort(null);
-            return out;
+            return ScriptSpecReader.findAll(root);
         }
     }
 

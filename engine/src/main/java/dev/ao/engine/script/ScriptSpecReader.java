@@ -72,6 +72,30 @@ public final class ScriptSpecReader {
                 risk, sandbox, null, null);
     }
 
+    /** Every script.json under {@code root}, sorted; the folders skills are never searched in are skipped here too. */
+    public static List<Path> findAll(Path root) {
+        List<Path> out = new ArrayList<>();
+        try {
+            Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult preVisitDirectory(Path dir, java.nio.file.attribute.BasicFileAttributes attrs) {
+                    return dev.ao.engine.skill.SkillCatalog.ignored(dir, root)
+                            ? java.nio.file.FileVisitResult.SKIP_SUBTREE : java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+                    if (file.getFileName().toString().equals(FILE)) out.add(file.toAbsolutePath().normalize());
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new AoException(dev.ao.engine.ExitCode.FAILED, root + ": cannot search for scripts: " + e.getMessage());
+        }
+        out.sort(null);
+        return out;
+    }
+
     /** A bare {@code .py}/{@code .sh}/{@code .js} file: no parameters declared, any {@code -p} passes as a string. */
     public static ScriptSpec bare(Path scriptFile) {
         ObjectNode schema = emptySchema();

@@ -66,6 +66,12 @@ public final class SkillCatalog {
         return c;
     }
 
+    /** Folders never searched for skills or scripts: hidden ones (.git), node_modules, __pycache__. */
+    public static boolean ignored(Path dir, Path root) {
+        String n = dir.getFileName() == null ? "" : dir.getFileName().toString();
+        return !dir.equals(root) && (n.startsWith(".") || n.equals("node_modules") || n.equals("__pycache__"));
+    }
+
     /** The folders under {@code root} holding a SKILL.md, sorted; hidden folders and a skill's own subfolders are skipped. */
     public static List<Path> skillDirs(Path root) {
         List<Path> out = new ArrayList<>();
@@ -73,10 +79,7 @@ public final class SkillCatalog {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                    String n = dir.getFileName() == null ? "" : dir.getFileName().toString();
-                    if (!dir.equals(root) && (n.startsWith(".") || n.equals("node_modules") || n.equals("__pycache__"))) {
-                        return FileVisitResult.SKIP_SUBTREE;
-                    }
+                    if (ignored(dir, root)) return FileVisitResult.SKIP_SUBTREE;
                     if (Files.isRegularFile(dir.resolve(SkillParser.FILE))) {
                         out.add(dir);
                         return FileVisitResult.SKIP_SUBTREE;

@@ -273,6 +273,29 @@ class RunIT {
     }
 
     @Test
+    void pruneDeletesEndedRunsBeyondTheNewestKeptAndNeverALiveOne() throws Exception {
+        project.script("ok.sh", "#!/bin/bash\necho ok\n");
+        for (int i = 0; i < 3; i++) assertThat(project.ao().run("run", "ok.sh").exit()).isZero();
+        project.script("slow.sh", "#!/bin/bash\necho up\nsleep 30\n");
+        Process live = project.ao().start(project.root().resolve("o"), project.root().resolve("e"), "run", "slow.sh");
+        try {
+            awaitState("running", Duration.ofSeconds(20));
+            List<String> before = project.runIds();
+            Ao.Result dry = project.ao().run("runs", "prune", "--keep", "1", "--dry-run");
+            assertThat(dry.stdout()).isEqualTo("would delete 2 run(s), kept 1\n");
+            assertThat(project.runIds()).isEqualTo(before);
+            Ao.Result r = project.ao().run("runs", "prune", "--keep", "1");
+            assertThat(r.exit()).as(r.toString()).isZero();
+            // the newest ended run and the live one stay; the two oldest go
+            assertThat(project.runIds()).containsExactly(before.get(2), before.get(3));
+            assertThat(project.ao().run("runs", "prune", "--keep", "-1").exit()).isEqualTo(2);
+        } finally {
+            new ProcessBuilder("kill", "-INT", Long.toString(live.pid())).start().waitFor();
+            live.waitFor(15, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void outsideAProjectRunsGoToTheUserStateDir() throws Exception {
         // not under the repository, which is itself an ao project; /var/tmp because scripts get a private /tmp
         Path outside = Files.createTempDirectory(Path.of("/var/tmp"), "ao-outside-");
@@ -295,8 +318,9 @@ class RunIT {
         long end = System.nanoTime() + max.toNanos();
         while (System.nanoTime() < end) {
             List<String> ids = project.runIds();
-            if (!ids.isEmpty() && Files.exists(project.runDir(ids.get(0)).resolve("run.json"))
-                    && runJson(ids.get(0)).path("state").asText().equals(state)) return;
+            String newest = ids.isEmpty() ? null : ids.get(ids.size() - 1);
+            if (newest != null && Files.exists(project.runDir(newest).resolve("run.json"))
+                    && runJson(newest).path("state").asText().equals(state)) return;
             Thread.sleep(50);
         }
         throw new AssertionError("run never reached " + state);

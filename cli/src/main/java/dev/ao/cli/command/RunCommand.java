@@ -126,7 +126,16 @@ public final class RunCommand implements Callable<Integer> {
             }
         };
         RunService.Active active = service.start(prepared, approver, listener);
-        Signal.handle(new Signal("INT"), s -> active.cancel());
+        Signal.handle(new Signal("INT"), s -> {
+            active.cancel();
+            // at a y/N prompt the console read cannot be interrupted: record the cancel and leave
+            if (!detachedChild && term.interactive() && active.cancelWhileWaiting()) {
+                err.println();
+                err.println(RunCommand.trailer(active.record(), term));
+                err.flush();
+                System.exit(ExitCode.CANCELED.code());
+            }
+        });
         Signal.handle(new Signal("TERM"), s -> active.cancel());
         // a Ctrl-C that came before the handler was in place (ao shell interrupts the command's thread) cancels too
         if (Thread.interrupted()) active.cancel();

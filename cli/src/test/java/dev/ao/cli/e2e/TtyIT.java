@@ -95,5 +95,15 @@ class TtyIT {
         await(s -> s.contains("Run it? [y/N]"), Duration.ofSeconds(30));
         tmux("send-keys", "-t", session, "n", "Enter");
         assertThat(await(s -> s.contains("EXIT="), Duration.ofSeconds(30))).contains("EXIT=126").doesNotContainPattern("(?m)^approved and ran");
+
+        // Ctrl-C at the prompt cancels at once, without waiting for Enter
+        tmux("kill-server");
+        start("run", "risky");
+        await(s -> s.contains("Run it? [y/N]"), Duration.ofSeconds(30));
+        tmux("send-keys", "-t", session, "C-c");
+        assertThat(await(s -> s.contains("EXIT="), Duration.ofSeconds(30))).contains("EXIT=130").contains("canceled");
+        String last = project.runIds().get(project.runIds().size() - 1);
+        assertThat(project.read(project.runDir(last).resolve("run.json"))).contains("\"state\" : \"canceled\"")
+                .contains("canceled while waiting for approval");
     }
 }

@@ -325,7 +325,19 @@ public final class RunService {
             }
         }
 
-        private void finish(RunState state, int exit, String why, Map<String, ?> detail, List<String> mask) {
+        /**
+         * Ends a run that is still waiting for a person who is being asked at a terminal: the prompt's read cannot be
+         * interrupted, so the front end records the cancel here and then exits. Returns false if a decision won.
+         */
+        public synchronized boolean cancelWhileWaiting() {
+            canceled = true;
+            if (record.state() != RunState.WAITING_APPROVAL) return false;
+            finish(RunState.CANCELED, ExitCode.CANCELED.code(), "canceled while waiting for approval", Map.of(), null);
+            return true;
+        }
+
+        private synchronized void finish(RunState state, int exit, String why, Map<String, ?> detail, List<String> mask) {
+            if (record.state().terminal()) return;
             boolean defaultWorkspace = p.request().workspace() == null;
             boolean keep = !defaultWorkspace || p.request().keepWorkspace() || !config.cleanupAfterRun();
             if (!keep) deleteTree(workspace);

@@ -155,7 +155,12 @@ public final class RunCommand implements Callable<Integer> {
         if (output.json()) {
             out.println(Json.write(RunJson.of(r)));
         } else {
-            if (r.summary() != null && !r.summary().isBlank()) out.println(r.summary());
+            if (r.summary() != null && !r.summary().isBlank()) {
+                out.println(r.summary());
+            } else if (r.state() == RunState.FAILED || r.state() == RunState.TIMED_OUT) {
+                // no summary to hand back: say why from the end of stderr (stored masked, like every log)
+                for (String l : dev.ao.engine.run.Summary.lastLines(Path.of(r.stderrLog()), 5)) err.println(term.dim("  " + l));
+            }
             err.println(trailer(r, term));
         }
         out.flush();

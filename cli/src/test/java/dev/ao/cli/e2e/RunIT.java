@@ -198,6 +198,13 @@ class RunIT {
         assertThat(r.stdout()).isEqualTo("the last line\n");
         assertThat(r.stderr()).contains("succeeded").contains("ao runs logs ");
 
+        project.script("broken.sh", "#!/bin/bash\necho 'starting'  >&2\necho 'broken.sh: config file not found: /etc/x.conf' >&2\nexit 2\n");
+        Ao.Result broken = project.ao().run("run", "broken.sh");
+        assertThat(broken.exit()).isEqualTo(2);
+        assertThat(broken.stdout()).isEmpty();
+        assertThat(broken.stderr()).as("a failed run without a summary says why").contains("broken.sh: config file not found: /etc/x.conf")
+                .contains("failed (exit code 2)");
+
         project.script("long_summary.sh", "#!/bin/bash\nfor i in $(seq 1 100); do echo \"line $i\" >> \"$AO_SUMMARY\"; done\necho raw output\n");
         Ao.Result l = project.ao().run("run", "long_summary.sh", "-o", "json");
         JsonNode j = JSON.readTree(l.stdout());

@@ -81,6 +81,24 @@ public record Summary(String text, String full, boolean truncated) {
         }
     }
 
+    /** The last {@code n} non-empty lines of a log, read from its tail only (for a failed run that left no summary). */
+    public static List<String> lastLines(Path log, int n) {
+        try {
+            if (!Files.isRegularFile(log)) return List.of();
+            try (RandomAccessFile raf = new RandomAccessFile(log.toFile(), "r")) {
+                long len = raf.length();
+                int size = (int) Math.min(len, 16 * 1024);
+                byte[] b = new byte[size];
+                raf.seek(len - size);
+                raf.readFully(b);
+                List<String> lines = new String(b, StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+                return lines.subList(Math.max(0, lines.size() - n), lines.size());
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
     /** {@code key=value} lines from {@code $AO_OUTPUT}; at most 200 keys, values cut at 1 KiB. */
     public static Map<String, String> outputs(Path file) {
         Map<String, String> out = new LinkedHashMap<>();

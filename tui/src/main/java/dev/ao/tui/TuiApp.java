@@ -11,7 +11,6 @@ import com.googlecode.lanterna.gui2.DefaultWindowManager;
 import com.googlecode.lanterna.gui2.EmptySpace;
 import com.googlecode.lanterna.gui2.InteractableRenderer;
 import com.googlecode.lanterna.gui2.MultiWindowTextGUI;
-import com.googlecode.lanterna.gui2.SeparateTextGUIThread;
 import com.googlecode.lanterna.gui2.TextGUIGraphics;
 import com.googlecode.lanterna.gui2.TextGUIThread;
 import com.googlecode.lanterna.gui2.Window;
@@ -85,7 +84,7 @@ public final class TuiApp {
         this.screen = screen;
         this.backend = backend;
         this.benchFile = benchFile;
-        this.gui = new MultiWindowTextGUI(new SeparateTextGUIThread.Factory(), screen, new DefaultWindowManager(),
+        this.gui = new MultiWindowTextGUI(GuiThread::new, screen, new DefaultWindowManager(),
                 new WindowShadowRenderer(), new EmptySpace(TextColor.ANSI.DEFAULT));
         this.global = List.of(
                 KeyBinding.bar(Key.of('?'), "help", this::help),
@@ -152,9 +151,18 @@ public final class TuiApp {
     void ui(Runnable r) {
         try {
             guiStarted.await();
-            gui.getGUIThread().invokeLater(r);
-        } catch (IllegalStateException e) {
-            // the GUI is stopping
+            // Lanterna's thread status is not volatile: just after start() another thread may still see it as not
+            // running and be refused. Dropping the runnable then would leave a page "in flight" forever (a table
+            // that never loads), so try again until the GUI takes it or is quitting.
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    gui.getGUIThread().invokeLater(r);
+                    return;
+                } catch (IllegalStateException e) {
+                    if (quit.getCount() == 0 || attempt >= 500) return;
+                    Thread.sleep(10);
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -19,7 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code ao run} at a real terminal (tmux): the live status line, and the approval prompt. */
 class TtyIT {
     private TestProject project;
-    private final String socket = "ao-tty-" + UUID.randomUUID().toString().substring(0, 8);
+    /** A fresh tmux server per start: reusing a socket right after kill-server can meet the old server exiting. */
+    private String socket = newSocket();
+    private final List<String> sockets = new ArrayList<>(List.of(socket));
     private final String session = "ao";
 
     @BeforeEach
@@ -27,10 +29,24 @@ class TtyIT {
         project = TestProject.create("tty");
     }
 
+    private static String newSocket() {
+        return "ao-tty-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
     @AfterEach
     void tearDown() {
-        tmux("kill-server");
+        for (String s : sockets) {
+            socket = s;
+            tmux("kill-server");
+        }
         project.close();
+    }
+
+    /** Ends this terminal and gives the next {@link #start} a new one. */
+    private void restart() {
+        tmux("kill-server");
+        socket = newSocket();
+        sockets.add(socket);
     }
 
     private Processes.Result tmux(String... args) {
@@ -90,14 +106,14 @@ class TtyIT {
         assertThat(after).contains("approved and ran").contains("EXIT=0");
         assertThat(project.read(project.runDir(project.runIds().get(0)).resolve("run.json"))).contains("at the terminal");
 
-        tmux("kill-server");
+        restart();
         start("run", "risky");
         await(s -> s.contains("Run it? [y/N]"), Duration.ofSeconds(30));
         tmux("send-keys", "-t", session, "n", "Enter");
         assertThat(await(s -> s.contains("EXIT="), Duration.ofSeconds(30))).contains("EXIT=126").doesNotContainPattern("(?m)^approved and ran");
 
         // Ctrl-C at the prompt cancels at once, without waiting for Enter
-        tmux("kill-server");
+        restart();
         start("run", "risky");
         await(s -> s.contains("Run it? [y/N]"), Duration.ofSeconds(30));
         tmux("send-keys", "-t", session, "C-c");

@@ -2,6 +2,8 @@ package dev.ao.cli.skill;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ao.testkit.GitDaemon;
+import dev.ao.testkit.GitRepo;
 import dev.ao.testkit.Ao;
 import dev.ao.testkit.FreePort;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,14 +23,14 @@ class SkillSourcesIT {
 
     SkillTestProject project;
     Ao ao;
-    LocalGit.Repo upstream;
+    GitRepo upstream;
     Path served;
 
     @BeforeEach
     void setUp() throws Exception {
         project = SkillTestProject.create("sources");
         ao = project.ao();
-        upstream = LocalGit.Repo.init(project.base().resolve("upstream"));
+        upstream = GitRepo.init(project.base().resolve("upstream"));
         upstream.write("ops/hello/SKILL.md", """
                 ---
                 name: hello
@@ -75,7 +77,7 @@ class SkillSourcesIT {
     void addRunUpdateAndRunOfflineFromThePin() throws Exception {
         String c1 = upstream.head();
         String url;
-        try (LocalGit.Daemon daemon = LocalGit.Daemon.start(project.base().resolve("served"))) {
+        try (GitDaemon daemon = GitDaemon.start(project.base().resolve("served"))) {
             url = daemon.url("team.git");
             Ao.Result add = ao.run("skill", "add", url);
             assertThat(add.exit()).as(add.toString()).isZero();
@@ -103,10 +105,10 @@ class SkillSourcesIT {
 
             upstream.write("ops/hello/hello.py", hello("v2"));
             upstream.write("ops/fresh/SKILL.md", "---\nname: fresh\ndescription: Added upstream later.\n---\nNew.\n");
-            upstream.delete("ops/notes");
+            upstream.git("rm", "-rq", "ops/notes");
             upstream.write("README.md", "not a skill\n");
             String c2 = upstream.commit("hello v2, fresh added, notes removed");
-            upstream.push();
+            upstream.git("push", "-q", served.toString(), "main");
 
             Ao.Result update = ao.run("skill", "update");
             assertThat(update.exit()).as(update.toString()).isZero();
@@ -145,7 +147,7 @@ class SkillSourcesIT {
 
         upstream.write("ops/hello/hello.py", hello("v2"));
         upstream.commit("v2 upstream, not pinned here");
-        upstream.push();
+        upstream.git("push", "-q", served.toString(), "main");
 
         // a teammate clones the project: the lock is there, the clone is not; first use clones the pinned commit
         Files.walk(project.root().resolve(".ao")).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -170,7 +172,7 @@ class SkillSourcesIT {
 
     @Test
     void aCloneThatFailsLeavesNothingAndSaysWhyInOneLine() throws Exception {
-        try (LocalGit.Daemon daemon = LocalGit.Daemon.start(project.base().resolve("served"))) {
+        try (GitDaemon daemon = GitDaemon.start(project.base().resolve("served"))) {
             for (String url : new String[] {daemon.url("missing.git"), "git://127.0.0.1:" + FreePort.find() + "/team.git",
                     project.base().resolve("no-such-repo").toString(), "https://bob:hunter2@example.com/x.git"}) {
                 Ao.Result r = ao.run("skill", "add", url, "--name", "broken");

@@ -42,6 +42,9 @@ public final class TestProject implements AutoCloseable {
 
     public Path home() { return home; }
 
+    /** The folder holding the project and its HOME: room for repositories and other peers of the test. */
+    public Path base() { return root.getParent(); }
+
     public Path runs() { return root.resolve(".ao/runs"); }
 
     /** A new {@link Ao} that runs in this project with this project's HOME. */
@@ -90,6 +93,19 @@ public final class TestProject implements AutoCloseable {
     public String read(Path p) {
         try {
             return Files.readString(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String read(String rel) {
+        return read(root.resolve(rel));
+    }
+
+    /** How many paths under the project have a name starting with {@code prefix} (leftover temporary folders). */
+    public long countNamed(String prefix) {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.filter(p -> p.getFileName().toString().startsWith(prefix)).count();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

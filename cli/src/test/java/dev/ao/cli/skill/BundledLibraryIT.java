@@ -3,6 +3,7 @@ package dev.ao.cli.skill;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ao.testkit.Ao;
+import dev.ao.testkit.TestProject;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ class BundledLibraryIT {
     private static final Path REPO = Ao.repo();
 
     private Ao ao() throws Exception {
-        return new Ao(REPO, Files.createDirectories(SkillTestProject.create("bundled").home()));
+        return new Ao(REPO, Files.createDirectories(TestProject.create("bundled").home()));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.ao.cli.skill;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ao.testkit.Ao;
+import dev.ao.testkit.TestProject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -15,12 +16,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** ao script new|list|show|validate, run as the real jar. */
 class ScriptCommandsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    SkillTestProject project;
+    TestProject project;
     Ao ao;
 
     @BeforeEach
     void setUp() {
-        project = SkillTestProject.create("scripts");
+        project = TestProject.create("scripts");
         ao = project.ao();
     }
 

@@ -3,6 +3,7 @@ package dev.ao.cli.skill;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ao.testkit.Ao;
+import dev.ao.testkit.TestProject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -16,12 +17,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** ao skill list|show|search|new|lint, run as the real jar against a throwaway project. */
 class SkillCommandsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    SkillTestProject project;
+    TestProject project;
     Ao ao;
 
     @BeforeEach
     void setUp() {
-        project = SkillTestProject.create("skills");
+        project = TestProject.create("skills");
         ao = project.ao();
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ao.testkit.GitDaemon;
 import dev.ao.testkit.GitRepo;
 import dev.ao.testkit.Ao;
+import dev.ao.testkit.TestProject;
 import dev.ao.testkit.FreePort;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,14 +22,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SkillSourcesIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    SkillTestProject project;
+    TestProject project;
     Ao ao;
     GitRepo upstream;
     Path served;
 
     @BeforeEach
     void setUp() throws Exception {
-        project = SkillTestProject.create("sources");
+        project = TestProject.create("sources");
         ao = project.ao();
         upstream = GitRepo.init(project.base().resolve("upstream"));
         upstream.write("ops/hello/SKILL.md", """

@@ -159,7 +159,7 @@ public final class RunCommand implements Callable<Integer> {
                 out.println(r.summary());
             } else if (r.state() == RunState.FAILED || r.state() == RunState.TIMED_OUT) {
                 // no summary to hand back: say why from the end of stderr (stored masked, like every log)
-                for (String l : dev.ao.engine.run.Summary.lastLines(Path.of(r.stderrLog()), 5)) err.println(term.dim("  " + l));
+                for (String l : dev.ao.engine.run.RunLogs.lastLines(Path.of(r.stderrLog()), 5)) err.println(term.dim("  " + l));
             }
             err.println(trailer(r, term));
         }

@@ -11,6 +11,7 @@ import dev.ao.cli.render.Durations;
 import dev.ao.cli.render.LogFollower;
 import dev.ao.engine.AoException;
 import dev.ao.engine.run.DetachedRuns;
+import dev.ao.engine.run.RunLogs;
 import dev.ao.engine.run.RunRecord;
 import dev.ao.engine.run.RunState;
 import dev.ao.engine.run.RunStore;
@@ -183,7 +184,7 @@ public final class RunsCommand implements Runnable {
             Path file = dir.resolve(stderr ? RunStore.STDERR : RunStore.STDOUT);
             PrintWriter out = spec.commandLine().getOut();
             if (tail != null && tail < 0) throw AoException.usage("--tail must be 0 or more, got " + tail);
-            long start = tail == null ? 0 : tailOffset(file, tail);
+            long start = tail == null ? 0 : RunLogs.tailOffset(file, tail);
             if (!follow) {
                 copyRange(file, start, out);
                 return 0;
@@ -213,33 +214,6 @@ public final class RunsCommand implements Runnable {
                 int n;
                 while ((n = reader.read(cbuf)) > 0) out.write(cbuf, 0, n);
                 out.flush();
-            }
-        }
-
-        /** Offset of the start of the last {@code n} lines, reading backwards from the end in blocks. */
-        static long tailOffset(Path file, int n) throws IOException {
-            if (!Files.exists(file)) return 0;
-            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-                long len = raf.length();
-                if (n == 0) return len;
-                long pos = len;
-                int newlines = 0;
-                byte[] buf = new byte[64 * 1024];
-                // a final newline ends the last line; it does not start another
-                if (len > 0) {
-                    raf.seek(len - 1);
-                    if (raf.read() == '\n') pos = len - 1;
-                }
-                while (pos > 0) {
-                    int chunk = (int) Math.min(buf.length, pos);
-                    raf.seek(pos - chunk);
-                    raf.readFully(buf, 0, chunk);
-                    for (int i = chunk - 1; i >= 0; i--) {
-                        if (buf[i] == '\n' && ++newlines == n) return pos - chunk + i + 1;
-                    }
-                    pos -= chunk;
-                }
-                return 0;
             }
         }
     }

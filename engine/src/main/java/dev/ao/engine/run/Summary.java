@@ -1,7 +1,6 @@
 package dev.ao.engine.run;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +15,6 @@ import java.util.Map;
 public record Summary(String text, String full, boolean truncated) {
     public static final int MAX_BYTES = 4096;
     public static final int MAX_LINES = 40;
-    private static final int TAIL = 64 * 1024;
 
     public static Summary extract(Path summaryFile, Path stdoutLog, String runId) {
         String full = "";
@@ -65,38 +63,9 @@ public record Summary(String text, String full, boolean truncated) {
     }
 
     /** Reads only the file's tail, so a 1 GiB log costs 64 KiB. */
-    static String lastNonEmptyLine(Path f) throws IOException {
-        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "r")) {
-            long len = raf.length();
-            int n = (int) Math.min(len, TAIL);
-            byte[] b = new byte[n];
-            raf.seek(len - n);
-            raf.readFully(b);
-            String tail = new String(b, StandardCharsets.UTF_8);
-            List<String> lines = tail.lines().toList();
-            for (int i = lines.size() - 1; i >= 0; i--) {
-                if (!lines.get(i).isBlank()) return lines.get(i).strip();
-            }
-            return "";
-        }
-    }
-
-    /** The last {@code n} non-empty lines of a log, read from its tail only (for a failed run that left no summary). */
-    public static List<String> lastLines(Path log, int n) {
-        try {
-            if (!Files.isRegularFile(log)) return List.of();
-            try (RandomAccessFile raf = new RandomAccessFile(log.toFile(), "r")) {
-                long len = raf.length();
-                int size = (int) Math.min(len, 16 * 1024);
-                byte[] b = new byte[size];
-                raf.seek(len - size);
-                raf.readFully(b);
-                List<String> lines = new String(b, StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
-                return lines.subList(Math.max(0, lines.size() - n), lines.size());
-            }
-        } catch (IOException e) {
-            return List.of();
-        }
+    static String lastNonEmptyLine(Path f) {
+        List<String> last = RunLogs.lastLines(f, 1);
+        return last.isEmpty() ? "" : last.get(0).strip();
     }
 
     /** {@code key=value} lines from {@code $AO_OUTPUT}; at most 200 keys, values cut at 1 KiB. */

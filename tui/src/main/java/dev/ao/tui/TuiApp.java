@@ -151,18 +151,9 @@ public final class TuiApp {
     void ui(Runnable r) {
         try {
             guiStarted.await();
-            // Lanterna's thread status is not volatile: just after start() another thread may still see it as not
-            // running and be refused. Dropping the runnable then would leave a page "in flight" forever (a table
-            // that never loads), so try again until the GUI takes it or is quitting.
-            for (int attempt = 0; ; attempt++) {
-                try {
-                    gui.getGUIThread().invokeLater(r);
-                    return;
-                } catch (IllegalStateException e) {
-                    if (quit.getCount() == 0 || attempt >= 500) return;
-                    Thread.sleep(10);
-                }
-            }
+            gui.getGUIThread().invokeLater(r);
+        } catch (IllegalStateException e) {
+            // the GUI is stopping (GuiThread is marked started before its thread runs, so not "not yet started")
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -67,6 +67,12 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--workspace", paramLabel = "DIR", description = "Run in this directory (it is never deleted) instead of a fresh one.")
     Path workspace;
 
+    @Option(names = "--allow-read", paramLabel = "PATH", description = "Let the script read PATH although the sandbox would hide it (the host's /tmp, a hidden credential); repeatable.")
+    List<Path> allowRead = new ArrayList<>();
+
+    @Option(names = "--allow-write", paramLabel = "PATH", description = "Let the script write PATH besides its workspace (workspace-write only); repeatable.")
+    List<Path> allowWrite = new ArrayList<>();
+
     @Option(names = "--keep-workspace", description = "Keep the run's temporary workspace after the run.")
     boolean keepWorkspace;
 
@@ -95,7 +101,7 @@ public final class RunCommand implements Callable<Integer> {
         Terminal term = ctx.terminal();
         RunService service = ctx.runs();
         RunRequest req = new RunRequest(target, params, timeout, sandbox, network, workspace, keepWorkspace, approve,
-                ctx.cwd(), runId);
+                ctx.cwd(), runId, absolute(allowRead), absolute(allowWrite));
         RunService.Prepared prepared = service.prepare(req);
 
         if (detach) {
@@ -171,6 +177,10 @@ public final class RunCommand implements Callable<Integer> {
         return code;
     }
 
+    private List<Path> absolute(List<Path> paths) {
+        return paths.stream().map(p -> ctx.cwd().resolve(p).toAbsolutePath().normalize()).toList();
+    }
+
     static String trailer(RunRecord r, Terminal t) {
         String state = switch (r.state()) {
             case SUCCEEDED -> t.green("✓ " + r.state().id());
@@ -194,6 +204,8 @@ public final class RunCommand implements Callable<Integer> {
         if (network != null) cmd.add(network ? "--network" : "--no-network");
         if (workspace != null) { cmd.add("--workspace"); cmd.add(workspace.toAbsolutePath().toString()); }
         if (keepWorkspace) cmd.add("--keep-workspace");
+        for (Path r : absolute(allowRead)) { cmd.add("--allow-read"); cmd.add(r.toString()); }
+        for (Path w : absolute(allowWrite)) { cmd.add("--allow-write"); cmd.add(w.toString()); }
         if (approve) cmd.add("--approve");
         return cmd;
     }

@@ -56,5 +56,13 @@ public record AoConfig(Map<String, ConfigValue> values, Optional<Path> projectRo
         return list(ConfigKey.DENY_READ).stream().map(p -> baseDir().resolve(ConfigLoader.expandHome(p)).normalize()).toList();
     }
 
+    public List<Path> allowRead() {
+        return list(ConfigKey.ALLOW_READ).stream().map(p -> baseDir().resolve(ConfigLoader.expandHome(p)).normalize()).toList();
+    }
+
+    public List<Path> allowWrite() {
+        return list(ConfigKey.ALLOW_WRITE).stream().map(p -> baseDir().resolve(ConfigLoader.expandHome(p)).normalize()).toList();
+    }
+
     public Path runsDir() { return stateDir.resolve("runs"); }
 }

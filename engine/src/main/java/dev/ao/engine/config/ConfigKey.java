@@ -39,10 +39,19 @@ public record ConfigKey(String name, Type type, Object defaultValue, String help
     public static final ConfigKey MAX_FILE_SIZE = new ConfigKey("sandbox.max_file_size", Type.SIZE, "8G",
             "largest file a run may write (e.g. 512M, 8G)");
     public static final ConfigKey MAX_MEMORY = new ConfigKey("sandbox.max_memory", Type.SIZE, "4G",
-            "address space per process of a run (e.g. 2G)");
+            "memory of the whole run, all its processes and its /tmp and /dev/shm together (e.g. 2G)");
+    public static final ConfigKey MAX_DISK = new ConfigKey("sandbox.max_disk", Type.SIZE, "10G",
+            "bytes a run may add to its workspace, and the size of its /tmp and /dev/shm");
+    public static final ConfigKey ALLOW_READ = new ConfigKey("sandbox.allow_read", Type.STRING_LIST, List.of(),
+            "paths every run may read even where the sandbox hides them (like --allow-read)");
+    public static final ConfigKey ALLOW_WRITE = new ConfigKey("sandbox.allow_write", Type.STRING_LIST, List.of(),
+            "paths every workspace-write run may write (like --allow-write)");
+    public static final ConfigKey RUN_AS_UID = new ConfigKey("sandbox.run_as_uid", Type.INT, 61000,
+            "the unprivileged uid (and gid) scripts run as when ao runs as root");
 
     public static final List<ConfigKey> ALL = List.of(SANDBOX_MODE, NETWORK_ACCESS, WRITABLE_ROOTS, ALLOWED_EXTENSIONS,
-            EXECUTION_TIMEOUT, CLEANUP_AFTER_RUN, SKILL_PATHS, DENY_READ, ENV_INCLUDE, MAX_PROCESSES, MAX_FILE_SIZE, MAX_MEMORY);
+            EXECUTION_TIMEOUT, CLEANUP_AFTER_RUN, SKILL_PATHS, DENY_READ, ENV_INCLUDE, MAX_PROCESSES, MAX_FILE_SIZE, MAX_MEMORY,
+            MAX_DISK, ALLOW_READ, ALLOW_WRITE, RUN_AS_UID);
 
     public static ConfigKey byName(String name) {
         for (ConfigKey k : ALL) {

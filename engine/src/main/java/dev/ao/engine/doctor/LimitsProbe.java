@@ -33,7 +33,8 @@ public final class LimitsProbe {
     public static Check cgroup(AoConfig config, Map<String, String> env) {
         int max = (Integer) config.get(ConfigKey.MAX_PROCESSES);
         String limit = "sandbox.max_processes = " + max;
-        Optional<ProcessCgroup> cg = ProcessCgroup.create("doctor-" + ProcessHandle.current().pid() + "-" + System.nanoTime(), max);
+        long mem = config.size(ConfigKey.MAX_MEMORY);
+        Optional<ProcessCgroup> cg = ProcessCgroup.create("doctor-" + ProcessHandle.current().pid() + "-" + System.nanoTime(), max, mem);
         if (cg.isEmpty()) {
             boolean prlimit = locatePrlimit(env).isPresent();
             String fallback = !prlimit ? "; without prlimit either, it is not enforced at all"
@@ -45,13 +46,18 @@ public final class LimitsProbe {
         try {
             // the same join a run does before it execs the script
             ProcessSupervisor.Captured join = ProcessSupervisor.capture(
-                    List.of("/bin/sh", "-c", "echo $$ > \"$0\" && exec /bin/true", c.procsFile().toString()), Map.of(), TIMEOUT);
+                    List.of("/bin/sh", "-c", "for f in $0; do echo $$ > \"$f\" || exit 1; done; exec /bin/true",
+                            String.join(" ", c.procsFiles().stream().map(Path::toString).toList())), Map.of(), TIMEOUT);
             Path parent = Path.of(c.describe()).getParent();
             if (join.exitCode() != 0) {
                 return Check.warn(CGROUP, "created a cgroup under " + parent + " but a process could not join it: "
                         + SandboxProbe.firstError(join) + "; " + limit + " falls back to RLIMIT_NPROC");
             }
-            return Check.ok(CGROUP, "each run gets its own pids cgroup under " + parent + ": " + limit + " is enforced");
+            String memory = mem <= 0 ? "sandbox.max_memory is unlimited"
+                    : c.limitsMemory() ? "sandbox.max_memory = " + config.get(ConfigKey.MAX_MEMORY) + " is enforced on the whole run (memory cgroup, /tmp and /dev/shm included)"
+                    : "no writable memory cgroup: sandbox.max_memory = " + config.get(ConfigKey.MAX_MEMORY) + " falls back to a per-process rlimit";
+            return Check.ok(CGROUP, "each run gets its own pids cgroup under " + parent + ": " + limit + " is enforced; " + memory
+                    + "; /tmp and /dev/shm are tmpfs of sandbox.max_disk = " + config.get(ConfigKey.MAX_DISK) + " each");
         } finally {
             c.remove();
         }

@@ -6,6 +6,8 @@ import dev.ao.engine.exec.Binaries;
 import dev.ao.engine.exec.ProcessSupervisor;
 import dev.ao.engine.sandbox.BwrapCommand;
 import dev.ao.engine.sandbox.EnvPolicy;
+import dev.ao.engine.sandbox.Identity;
+import dev.ao.engine.sandbox.SeccompFilter;
 import dev.ao.engine.sandbox.Limits;
 import dev.ao.engine.sandbox.SandboxMode;
 import dev.ao.engine.sandbox.SandboxPlanner;
@@ -65,8 +67,10 @@ public final class SandboxProbe {
         SandboxMode probed = needed ? configured : SandboxMode.WORKSPACE_WRITE;
         Probe p = start(bin, probed, cwd, config, env);
         if (p.error() == null) {
+            Identity me = Identity.current();
             String ok = version + where + " started a " + probed.id() + " sandbox (network " + (config.networkAccess() ? "on" : "off")
-                    + ") in " + p.millis() + " ms";
+                    + ") in " + p.millis() + " ms; scripts run as uid " + p.uid()
+                    + (me.root() ? " (ao is root: never root inside; sandbox.run_as_uid)" : " (your own, in bwrap's user namespace)");
             return Check.ok(NAME, needed ? ok : ok + "; not needed by " + mode);
         }
         String what = version + where + " cannot start a " + probed.id() + " sandbox: " + p.error() + hint(p.error());
@@ -75,7 +79,7 @@ public final class SandboxProbe {
                 : Check.warn(NAME, what + "; not needed by " + mode + ", but runs that ask for a sandbox will fail");
     }
 
-    private record Probe(String error, long millis) {}
+    private record Probe(String error, long millis, String uid) {}
 
     private static Probe start(Path bwrap, SandboxMode mode, Path cwd, AoConfig config, Map<String, String> env) {
         Path workspace = null;
@@ -84,27 +88,44 @@ public final class SandboxProbe {
             workspace = Files.createTempDirectory("ao-doctor-ws-");
             priv = Files.createTempDirectory("ao-doctor-priv-");
             Limits limits = new Limits((Integer) config.get(ConfigKey.MAX_PROCESSES), config.size(ConfigKey.MAX_FILE_SIZE),
-                    config.size(ConfigKey.MAX_MEMORY));
-            List<Path> visible = new ArrayList<>(List.of(cwd));
-            config.projectRoot().ifPresent(visible::add);
-            SandboxPolicy policy = SandboxPlanner.plan(mode, config.networkAccess(), workspace, priv, visible,
-                    config.writableRoots(), config.denyRead(), Demands.NONE, env, limits);
+                    config.size(ConfigKey.MAX_MEMORY), config.size(ConfigKey.MAX_DISK));
+            List<Path> readable = new ArrayList<>(List.of(cwd));
+            config.projectRoot().ifPresent(readable::add);
+            Identity me = Identity.current();
+            int uid = (Integer) config.get(ConfigKey.RUN_AS_UID);
+            SandboxPolicy policy = SandboxPlanner.plan(new SandboxPlanner.Request(mode, config.networkAccess(), workspace, priv, null,
+                    readable, List.of(), List.of(), config.writableRoots(), config.denyRead(), List.of(config.stateDir()),
+                    Demands.NONE, env, me, uid, config.networkAccess() ? Optional.empty() : SeccompFilter.install(config.stateDir()), limits));
+            if (policy.runAs().isPresent()) {
+                Files.setAttribute(workspace, "unix:uid", uid);
+                Files.setAttribute(priv, "unix:uid", uid);
+            }
             // in workspace-write the probe also writes its workspace, which is what every run needs
             // only shell builtins: the probe must not depend on what PATH holds
-            String script = mode == SandboxMode.WORKSPACE_WRITE ? "echo " + MARK + " > probe && echo " + MARK : "echo " + MARK;
-            List<String> cmd = BwrapCommand.wrap(bwrap.toString(), policy, List.of("/bin/sh", "-c", script));
+            String who = "while read k v rest; do [ \"$k\" = Uid: ] && echo \"uid=$v\"; done < /proc/self/status; ";
+            String script = who + (mode == SandboxMode.WORKSPACE_WRITE ? "echo " + MARK + " > probe && echo " + MARK : "echo " + MARK);
+            String setpriv = Binaries.which("setpriv", env.get("PATH")).or(() -> Binaries.which("/usr/bin/setpriv", null))
+                    .map(Path::toString).orElse("setpriv");
+            BwrapCommand.Launch launch = BwrapCommand.wrap(bwrap.toString(), setpriv, policy, List.of("/bin/sh", "-c", script));
+            // the descriptors a run's launch shim would open: the parameters (none here) and the seccomp program
+            List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c",
+                    "exec 9</dev/null; i=3; for f in $1; do eval \"exec $i<\\\"\\$f\\\"\"; i=$((i+1)); done; shift; exec \"$@\"", "ao-probe",
+                    String.join(" ", launch.fdFiles().stream().map(Path::toString).toList())));
+            cmd.addAll(launch.argv());
             long t0 = System.nanoTime();
             ProcessSupervisor.Captured c = ProcessSupervisor.capture(cmd, EnvPolicy.apply(env, Demands.NONE, List.of()).env(), TIMEOUT);
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            if (c.timedOut()) return new Probe("it did not finish within " + TIMEOUT.toSeconds() + " s", ms);
-            if (c.exitCode() != 0 || !c.stdout().strip().equals(MARK)) return new Probe(firstError(c), ms);
+            if (c.timedOut()) return new Probe("it did not finish within " + TIMEOUT.toSeconds() + " s", ms, null);
+            List<String> lines = c.stdout().strip().lines().toList();
+            String seenUid = lines.stream().filter(l -> l.startsWith("uid=")).map(l -> l.substring(4)).findFirst().orElse("?");
+            if (c.exitCode() != 0 || lines.isEmpty() || !lines.get(lines.size() - 1).equals(MARK)) return new Probe(firstError(c), ms, null);
             if (mode == SandboxMode.WORKSPACE_WRITE && !(Files.isRegularFile(workspace.resolve("probe"))
                     && Files.readString(workspace.resolve("probe")).strip().equals(MARK))) {
-                return new Probe("a file written in the sandbox's workspace did not reach " + workspace, ms);
+                return new Probe("a file written in the sandbox's workspace did not reach " + workspace, ms, null);
             }
-            return new Probe(null, ms);
+            return new Probe(null, ms, seenUid);
         } catch (IOException e) {
-            return new Probe("cannot prepare the probe: " + e.getMessage(), 0);
+            return new Probe("cannot prepare the probe: " + e.getMessage(), 0, null);
         } finally {
             TempDirs.delete(workspace);
             TempDirs.delete(priv);

@@ -4,33 +4,43 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * A pids cgroup for one run: caps how many processes it may have (root is exempt from RLIMIT_NPROC, a cgroup
- * is not) and knows every process of the run, including ones that double-forked away from their parent.
- * Available where the pids controller is mounted writable (cgroup v1 {@code pids} or a delegated v2 tree).
+ * The cgroups of one run: a pids cgroup caps how many processes it may have (root is exempt from RLIMIT_NPROC, a
+ * cgroup is not) and knows every process of the run, including ones that double-forked away; a memory cgroup caps
+ * the whole run's memory (all its processes and its tmpfs pages together, which a per-process rlimit cannot).
+ * cgroup v1 keeps them in separate hierarchies ({@code pids/ao/<id>}, {@code memory/ao/<id>}); on v2 one folder
+ * holds both. Available where the hierarchy is mounted writable; otherwise ao falls back to rlimits.
  */
 public final class ProcessCgroup {
-    private final Path dir;
+    private static final List<Path> PIDS_BASES = List.of(Path.of("/sys/fs/cgroup/pids"), Path.of("/sys/fs/cgroup/unified"), Path.of("/sys/fs/cgroup"));
+    private static final List<Path> MEMORY_BASES = List.of(Path.of("/sys/fs/cgroup/memory"), Path.of("/sys/fs/cgroup"));
 
-    private ProcessCgroup(Path dir) {
-        this.dir = dir;
+    private final Path pids;
+    private final Path memory;
+
+    private ProcessCgroup(Path pids, Path memory) {
+        this.pids = pids;
+        this.memory = memory;
     }
 
     /**
-     * Kills whatever is left in a run's cgroup: the run's supervisor died (kill -9) in the instant before the
-     * sandbox armed its own death signal. Returns how many processes were killed.
+     * Kills whatever is left in a run's cgroups: the run's supervisor died (kill -9) and the sandbox's own death
+     * signal did not reach everything (danger-full-access has no sandbox). Returns how many processes were killed.
      */
     public static int reap(String runId) {
         int killed = 0;
-        for (Path base : List.of(Path.of("/sys/fs/cgroup/pids"), Path.of("/sys/fs/cgroup/unified"), Path.of("/sys/fs/cgroup"))) {
-            Path dir = base.resolve("ao").resolve(runId);
+        Set<Path> dirs = new LinkedHashSet<>();
+        for (Path base : PIDS_BASES) dirs.add(base.resolve("ao").resolve(runId));
+        for (Path base : MEMORY_BASES) dirs.add(base.resolve("ao").resolve(runId));
+        for (Path dir : dirs) {
             if (!Files.isDirectory(dir)) continue;
-            ProcessCgroup c = new ProcessCgroup(dir);
             for (int round = 0; round < 10; round++) {
-                List<ProcessHandle> left = c.processes();
+                List<ProcessHandle> left = processesIn(dir);
                 if (left.isEmpty()) break;
                 left.forEach(ProcessHandle::destroyForcibly);
                 killed += left.size();
@@ -41,37 +51,73 @@ public final class ProcessCgroup {
                     break;
                 }
             }
-            c.remove();
+            delete(dir);
         }
         return killed;
     }
 
-    /** Creates {@code ao/<runId>} under a writable pids hierarchy, or empty if there is none. */
-    public static Optional<ProcessCgroup> create(String runId, int maxProcesses) {
-        for (Path base : List.of(Path.of("/sys/fs/cgroup/pids"), Path.of("/sys/fs/cgroup/unified"), Path.of("/sys/fs/cgroup"))) {
+    /** Creates the run's cgroups where the host lets ao; empty if there is no usable pids hierarchy. */
+    public static Optional<ProcessCgroup> create(String runId, int maxProcesses, long maxMemory) {
+        Path pids = make(PIDS_BASES, "pids", runId, "pids.max");
+        if (pids == null) return Optional.empty();
+        try {
+            if (maxProcesses > 0) Files.writeString(pids.resolve("pids.max"), Integer.toString(maxProcesses));
+        } catch (IOException e) {
+            delete(pids);
+            return Optional.empty();
+        }
+        Path memory = null;
+        if (maxMemory > 0) {
+            boolean v2 = Files.exists(pids.resolve("memory.max"));
+            memory = v2 ? pids : make(MEMORY_BASES, "memory", runId, "memory.limit_in_bytes");
+            if (memory != null && !limitMemory(memory, maxMemory)) {
+                if (!memory.equals(pids)) delete(memory);
+                memory = null;
+            }
+        }
+        return Optional.of(new ProcessCgroup(pids, memory));
+    }
+
+    private static boolean limitMemory(Path dir, long bytes) {
+        try {
+            if (Files.exists(dir.resolve("memory.max"))) {
+                Files.writeString(dir.resolve("memory.max"), Long.toString(bytes));
+                // swap would let a run hold more than its limit, only slower
+                tryWrite(dir.resolve("memory.swap.max"), "0");
+            } else {
+                Files.writeString(dir.resolve("memory.limit_in_bytes"), Long.toString(bytes));
+                tryWrite(dir.resolve("memory.memsw.limit_in_bytes"), Long.toString(bytes));
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static Path make(List<Path> bases, String controller, String runId, String marker) {
+        for (Path base : bases) {
             Path parent = base.resolve("ao");
             try {
                 if (!Files.isWritable(base) || !Files.exists(base.resolve("cgroup.procs"))) continue;
                 Files.createDirectories(parent);
                 if (Files.exists(base.resolve("cgroup.subtree_control"))) {
-                    // cgroup v2: the controller must be enabled for children before pids.max exists
-                    tryWrite(base.resolve("cgroup.subtree_control"), "+pids");
-                    tryWrite(parent.resolve("cgroup.subtree_control"), "+pids");
+                    // cgroup v2: the controller must be enabled for children before its files exist
+                    tryWrite(base.resolve("cgroup.subtree_control"), "+" + controller);
+                    tryWrite(parent.resolve("cgroup.subtree_control"), "+" + controller);
                 }
                 pruneEmpty(parent);
                 Path dir = parent.resolve(runId);
                 Files.createDirectories(dir);
-                if (!Files.exists(dir.resolve("pids.max"))) {
-                    Files.deleteIfExists(dir);
+                if (!Files.exists(dir.resolve(marker))) {
+                    delete(dir);
                     continue;
                 }
-                if (maxProcesses > 0) Files.writeString(dir.resolve("pids.max"), Integer.toString(maxProcesses));
-                return Optional.of(new ProcessCgroup(dir));
+                return dir;
             } catch (IOException | SecurityException e) {
-                // not usable here: try the next hierarchy, else fall back to rlimits
+                // not usable here: try the next hierarchy
             }
         }
-        return Optional.empty();
+        return null;
     }
 
     /**
@@ -106,14 +152,26 @@ public final class ProcessCgroup {
         }
     }
 
-    public Path procsFile() {
-        return dir.resolve("cgroup.procs");
+    /** The {@code cgroup.procs} files a new process of the run writes itself into before it execs. */
+    public List<Path> procsFiles() {
+        List<Path> out = new ArrayList<>();
+        out.add(pids.resolve("cgroup.procs"));
+        if (memory != null && !memory.equals(pids)) out.add(memory.resolve("cgroup.procs"));
+        return out;
+    }
+
+    public boolean limitsMemory() {
+        return memory != null;
     }
 
     public List<ProcessHandle> processes() {
+        return processesIn(pids);
+    }
+
+    private static List<ProcessHandle> processesIn(Path dir) {
         List<ProcessHandle> out = new ArrayList<>();
         try {
-            for (String line : Files.readAllLines(procsFile())) {
+            for (String line : Files.readAllLines(dir.resolve("cgroup.procs"))) {
                 if (!line.isBlank()) ProcessHandle.of(Long.parseLong(line.trim())).ifPresent(out::add);
             }
         } catch (IOException | NumberFormatException e) {
@@ -124,20 +182,35 @@ public final class ProcessCgroup {
 
     /** Whether the pids limit refused a fork at least once. */
     public boolean limitHit() {
+        return counter(pids.resolve("pids.events"), "max") > 0;
+    }
+
+    /** Whether the kernel killed a process of the run for going over the memory limit. */
+    public boolean memoryLimitHit() {
+        if (memory == null) return false;
+        if (Files.exists(memory.resolve("memory.events"))) return counter(memory.resolve("memory.events"), "oom_kill") > 0;
+        return counter(memory.resolve("memory.oom_control"), "oom_kill") > 0;
+    }
+
+    private static long counter(Path file, String key) {
         try {
-            Path events = dir.resolve("pids.events");
-            if (Files.exists(events)) {
-                for (String l : Files.readAllLines(events)) {
-                    if (l.startsWith("max ") && !l.trim().equals("max 0")) return true;
-                }
+            if (!Files.exists(file)) return 0;
+            for (String l : Files.readAllLines(file)) {
+                String[] f = l.trim().split("\\s+");
+                if (f.length == 2 && f[0].equals(key)) return Long.parseLong(f[1]);
             }
-        } catch (IOException ignored) {
+        } catch (IOException | NumberFormatException ignored) {
             // unknown: say no
         }
-        return false;
+        return 0;
     }
 
     public void remove() {
+        delete(pids);
+        if (memory != null && !memory.equals(pids)) delete(memory);
+    }
+
+    private static void delete(Path dir) {
         try {
             Files.deleteIfExists(dir);
         } catch (IOException ignored) {
@@ -146,6 +219,6 @@ public final class ProcessCgroup {
     }
 
     public String describe() {
-        return dir.toString();
+        return pids + (memory != null && !memory.equals(pids) ? " + " + memory : "");
     }
 }

@@ -33,22 +33,38 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ProcessSupervisor {
 
     /** How a run ended from the process's point of view. */
-    public enum Ending { EXITED, TIMED_OUT, CANCELED }
+    public enum Ending { EXITED, TIMED_OUT, CANCELED, LIMIT }
 
-    public record Outcome(int exitCode, Ending ending) {}
+    /** @param reason why a {@link Ending#LIMIT} run was stopped */
+    public record Outcome(int exitCode, Ending ending, String reason) {}
 
     /**
-     * @param mask    secrets to replace by {@code ***} in the logs; empty for the direct (fastest) path
-     * @param cgroup  the run's pids cgroup, if the host has one; the child joins it before it execs
+     * @param mask     secrets to replace by {@code ***} in the logs; empty for the direct (fastest) path
+     * @param cgroup   the run's cgroups, if the host has them; the child joins them before it execs
+     * @param stdin    bytes for the child's stdin, which the launch shim moves to descriptor 9 (bwrap copies them into
+     *                 the sandbox from there); the child's own stdin is /dev/null. Null: /dev/null only
+     * @param fdFiles  files the launch shim opens as descriptors 3, 4, ... for the child (at most 6)
+     * @param watchdog asked about twice a second while the run lives: a reason to stop it (a limit), or empty
      */
     public record Spec(List<String> command, Map<String, String> env, Path cwd, Path stdout, Path stderr,
-                       List<String> mask, Optional<ProcessCgroup> cgroup) {}
+                       List<String> mask, Optional<ProcessCgroup> cgroup, byte[] stdin, List<Path> fdFiles,
+                       java.util.function.Supplier<Optional<String>> watchdog) {
+        public Spec(List<String> command, Map<String, String> env, Path cwd, Path stdout, Path stderr,
+                    List<String> mask, Optional<ProcessCgroup> cgroup) {
+            this(command, env, cwd, stdout, stderr, mask, cgroup, null, List.of(), Optional::empty);
+        }
+    }
 
     /** A quick, bounded command (probes, version checks): output captured in memory, small by nature. */
     public record Captured(int exitCode, String stdout, String stderr, boolean timedOut) {}
 
-    private static final String LAUNCH_SHIM =
-            "[ \"$PPID\" = \"$1\" ] || exit 125; [ -z \"$2\" ] || echo $$ > \"$2\" || exit 125; shift 2; exec \"$@\"";
+    /**
+     * $1 ao's pid (the parent-death race check), $2 the cgroup.procs files to join, $3 1 to move stdin to fd 9,
+     * $4 how many files follow to open as fds 3.. (a loop with eval: the fd number is a digit of ours, never data).
+     */
+    private static final String LAUNCH_SHIM = "[ \"$PPID\" = \"$1\" ] || exit 125; for f in $2; do echo $$ > \"$f\" || exit 125; done; "
+            + "if [ \"$3\" = 1 ]; then exec 9<&0 </dev/null; fi; n=$4; shift 4; i=3; "
+            + "while [ \"$n\" -gt 0 ]; do eval \"exec $i<\\\"\\$1\\\"\" || exit 125; i=$((i+1)); n=$((n-1)); shift; done; exec \"$@\"";
 
     private ProcessSupervisor() {}
 
@@ -63,25 +79,42 @@ public final class ProcessSupervisor {
         // The launch shim closes the race where ao dies after the fork but before the death signal is armed
         // (the parent is then no longer ao), and joins the run's cgroup before exec so no fork escapes it.
         // Values are arguments, never part of the shell text.
+        if (spec.fdFiles().size() > 6) throw new IllegalArgumentException("at most 6 descriptor files, got " + spec.fdFiles().size());
         cmd.addAll(List.of("/bin/sh", "-c", LAUNCH_SHIM, "ao-launch", Long.toString(ProcessHandle.current().pid()),
-                spec.cgroup().map(c -> c.procsFile().toString()).orElse("")));
+                String.join(" ", spec.cgroup().map(c -> c.procsFiles().stream().map(Path::toString).toList()).orElse(List.of())),
+                spec.stdin() != null ? "1" : "0", Integer.toString(spec.fdFiles().size())));
+        spec.fdFiles().forEach(f -> cmd.add(f.toString()));
         cmd.addAll(spec.command());
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(spec.cwd().toFile());
         pb.environment().clear();
         pb.environment().putAll(spec.env());
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        if (spec.stdin() == null) pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         boolean masked = !spec.mask().isEmpty();
         if (!masked) {
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(spec.stdout().toFile()));
             pb.redirectError(ProcessBuilder.Redirect.appendTo(spec.stderr().toFile()));
         }
         Process p = pb.start();
+        if (spec.stdin() != null) feed(p, spec.stdin());
         Running r = new Running(p, spec);
         if (masked) {
             r.pumps.add(pump("ao-stdout", p.getInputStream(), spec.stdout(), spec.mask(), r.bytes));
             r.pumps.add(pump("ao-stderr", p.getErrorStream(), spec.stderr(), spec.mask(), r.bytes));
         }
         return r;
+    }
+
+    /** Writes the bytes to the child's stdin and closes it, off this thread: a pipe holds only 64 KiB. */
+    private static void feed(Process p, byte[] bytes) {
+        Thread t = new Thread(() -> {
+            try (OutputStream out = p.getOutputStream()) {
+                out.write(bytes);
+            } catch (IOException ignored) {
+                // the child died before reading: its run ends failed with its own reason
+            }
+        }, "ao-stdin");
+        t.setDaemon(true);
+        t.start();
     }
 
     private static Thread pump(String name, InputStream in, Path file, List<String> mask, AtomicLong counter) {
@@ -138,10 +171,17 @@ public final class ProcessSupervisor {
         public Outcome await(Duration timeout, Duration grace) throws InterruptedException {
             long deadline = System.nanoTime() + timeout.toNanos();
             Ending ending = Ending.EXITED;
+            String reason = null;
+            long nextCheck = System.nanoTime() + 500_000_000L;
             while (true) {
                 if (process.waitFor(100, TimeUnit.MILLISECONDS)) break;
                 if (canceled) { ending = Ending.CANCELED; break; }
                 if (System.nanoTime() >= deadline) { ending = Ending.TIMED_OUT; break; }
+                if (System.nanoTime() >= nextCheck) {
+                    Optional<String> over = spec.watchdog().get();
+                    if (over.isPresent()) { ending = Ending.LIMIT; reason = over.get(); break; }
+                    nextCheck = System.nanoTime() + 500_000_000L;
+                }
             }
             if (ending != Ending.EXITED) {
                 terminate(grace);
@@ -152,7 +192,7 @@ public final class ProcessSupervisor {
             process.waitFor();
             for (Thread t : pumps) t.join(2000);
             int code = process.exitValue();
-            return new Outcome(code, ending);
+            return new Outcome(code, ending, reason);
         }
 
         private Set<ProcessHandle> tree() {

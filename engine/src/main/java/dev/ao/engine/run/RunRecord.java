@@ -55,6 +55,12 @@ public record RunRecord(String id, String label, String skill, String script, St
                 summary, summaryTruncated, outputs, stdoutLog, stderrLog, approval, cwd);
     }
 
+    public RunRecord withSandbox(JsonNode applied) {
+        return new RunRecord(id, label, skill, script, scriptCopy, source, state, exitCode, reason, createdAt, startedAt,
+                endedAt, durationMs, timeoutSeconds, params, applied, supervisor, workspace, workspaceKept, summary,
+                summaryTruncated, outputs, stdoutLog, stderrLog, approval, cwd);
+    }
+
     public RunRecord withApproval(Approval a) {
         return new RunRecord(id, label, skill, script, scriptCopy, source, state, exitCode, reason, createdAt, startedAt,
                 endedAt, durationMs, timeoutSeconds, params, sandbox, supervisor, workspace, workspaceKept, summary,

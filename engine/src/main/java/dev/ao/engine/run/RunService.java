@@ -12,6 +12,11 @@ import dev.ao.engine.exec.MaskingOutputStream;
 import dev.ao.engine.exec.ProcessCgroup;
 import dev.ao.engine.exec.ProcessSupervisor;
 import dev.ao.engine.sandbox.BwrapCommand;
+import dev.ao.engine.sandbox.DiskQuota;
+import dev.ao.engine.sandbox.Identity;
+import dev.ao.engine.sandbox.Ownership;
+import dev.ao.engine.sandbox.SandboxHints;
+import dev.ao.engine.sandbox.SeccompFilter;
 import dev.ao.engine.sandbox.EnvPolicy;
 import dev.ao.engine.sandbox.Limits;
 import dev.ao.engine.sandbox.SandboxMode;
@@ -49,6 +54,8 @@ import java.util.Set;
 public final class RunService {
     /** Time between SIGTERM and SIGKILL when a run is stopped. */
     public static final Duration GRACE = Duration.ofSeconds(2);
+    /** The run's folder for what the script writes for ao: summary.md, outputs.env. Removed when the run ends. */
+    static final String IO_DIR = "io";
     /** Exit code of a process killed by SIGXFSZ (file size limit): 128 + 25. */
     private static final int SIGXFSZ_EXIT = 153;
 
@@ -76,7 +83,7 @@ public final class RunService {
     /** Everything decided before anything runs; building it is where bad input is refused. */
     public record Prepared(RunRequest request, ScriptSpec spec, BoundParameters params, List<String> interpreter,
                            SandboxMode mode, boolean network, int timeoutSeconds, String approvalWhy, Path bwrap,
-                           Path prlimit) {
+                           Path prlimit, Path setpriv) {
         public boolean needsApproval() {
             return approvalWhy != null;
         }
@@ -120,10 +127,15 @@ public final class RunService {
                             + "or choose --sandbox danger-full-access explicitly"));
         }
         Path prlimit = Binaries.which("prlimit", path).or(() -> Binaries.which("/usr/bin/prlimit", null)).orElse(null);
+        Path setpriv = Binaries.which("setpriv", path).or(() -> Binaries.which("/usr/bin/setpriv", null)).orElse(null);
+        if (mode != SandboxMode.DANGER_FULL_ACCESS && Identity.current().root() && setpriv == null) {
+            throw AoException.refused("ao runs as root, and a script never does: setpriv (util-linux) is needed to run it as uid "
+                    + config.get(ConfigKey.RUN_AS_UID) + "; install util-linux");
+        }
         String why = null;
         if (spec.approvalRequired()) why = "script.json says risk: approval_required";
         if (mode == SandboxMode.DANGER_FULL_ACCESS) why = (why == null ? "" : why + "; ") + "sandbox danger-full-access";
-        return new Prepared(req, spec, params, interpreter, mode, network, timeout, why, bwrap, prlimit);
+        return new Prepared(req, spec, params, interpreter, mode, network, timeout, why, bwrap, prlimit, setpriv);
     }
 
     /** Records the run as queued; {@link Active#await} then approves, runs and finishes it. */
@@ -236,16 +248,22 @@ public final class RunService {
             if (p.mode() == SandboxMode.DANGER_FULL_ACCESS) {
                 listener.warning("danger-full-access: this run is NOT sandboxed: it can read, write and reach everything you can");
             }
-            Path priv = null;
+            Path runDir = store.dir(record.id());
+            Path io = runDir.resolve(IO_DIR);
+            Path dangerParams = null;
             Optional<ProcessCgroup> cgroup = Optional.empty();
+            Identity me = Identity.current();
+            Optional<Identity.RunAs> runAs = p.mode() == SandboxMode.DANGER_FULL_ACCESS ? Optional.empty()
+                    : me.runAs((Integer) config.get(ConfigKey.RUN_AS_UID));
+            List<Path> lent = new ArrayList<>();
             try {
-                priv = privateDir(record.id());
-                Path paramsFile = priv.resolve("params.json");
-                Files.write(paramsFile, RunStore.toJson(p.params().values()));
-                Path summaryFile = priv.resolve("summary.md");
-                Path outputFile = priv.resolve("outputs.env");
+                // the script's own files: the summary and outputs it writes, read back as hostile input
+                Files.createDirectories(io);
+                Path summaryFile = io.resolve("summary.md");
+                Path outputFile = io.resolve("outputs.env");
                 Files.write(summaryFile, new byte[0]);
                 Files.write(outputFile, new byte[0]);
+                byte[] paramsJson = RunStore.toJson(p.params().values());
 
                 EnvPolicy.Result envResult = EnvPolicy.apply(env, p.spec().demands(), config.list(ConfigKey.ENV_INCLUDE));
                 Map<String, String> childEnv = new LinkedHashMap<>(envResult.env());
@@ -254,21 +272,33 @@ public final class RunService {
                 childEnv.put("AO_WORKSPACE", workspace.toString());
                 childEnv.put("AO_SUMMARY", summaryFile.toString());
                 childEnv.put("AO_OUTPUT", outputFile.toString());
-                childEnv.put("AO_PARAMS", paramsFile.toString());
                 childEnv.put("AO_SANDBOX_MODE", p.mode().id());
                 childEnv.put("AO_CWD", p.request().cwd().toString());
                 Path lib = SkillLib.pythonDir(config.stateDir());   // ao_skill.py for Python scripts
-                childEnv.put("AO_LIB", lib.toString());
-                childEnv.merge("PYTHONPATH", lib.toString(), (old, ours) -> old.isBlank() ? ours : ours + java.io.File.pathSeparator + old);
+                String libSeen = p.mode() == SandboxMode.DANGER_FULL_ACCESS ? lib.toString() : SandboxPolicy.LIB;
+                childEnv.put("AO_LIB", libSeen);
+                childEnv.merge("PYTHONPATH", libSeen, (old, ours) -> old.isBlank() ? ours : ours + java.io.File.pathSeparator + old);
+                if (p.mode() == SandboxMode.DANGER_FULL_ACCESS) {
+                    // no sandbox to copy them into: a private file, removed when the run ends
+                    dangerParams = io.resolve("params.json");
+                    Files.write(dangerParams, paramsJson);
+                    Files.setPosixFilePermissions(dangerParams, PosixFilePermissions.fromString("rw-------"));
+                    childEnv.put("AO_PARAMS", dangerParams.toString());
+                } else {
+                    childEnv.put("AO_PARAMS", SandboxPolicy.PARAMS);
+                }
 
-                Limits limits = new Limits((Integer) config.get(ConfigKey.MAX_PROCESSES),
-                        config.size(ConfigKey.MAX_FILE_SIZE), config.size(ConfigKey.MAX_MEMORY));
-                cgroup = ProcessCgroup.create(record.id(), limits.maxProcesses());
+                Limits limits = new Limits((Integer) config.get(ConfigKey.MAX_PROCESSES), config.size(ConfigKey.MAX_FILE_SIZE),
+                        config.size(ConfigKey.MAX_MEMORY), config.size(ConfigKey.MAX_DISK));
+                cgroup = ProcessCgroup.create(record.id(), limits.maxProcesses(), limits.maxMemory());
+                boolean cgroupMemory = cgroup.map(ProcessCgroup::limitsMemory).orElse(false);
                 List<String> cmd = new ArrayList<>();
                 if (p.prlimit() != null) {
                     cmd.add(p.prlimit().toString());
-                    if (limits.maxFileSize() > 0) cmd.add("--fsize=" + limits.maxFileSize());
-                    if (limits.maxMemory() > 0) cmd.add("--as=" + limits.maxMemory());
+                    long fsize = minPositive(limits.maxFileSize(), limits.maxDisk());
+                    if (fsize > 0) cmd.add("--fsize=" + fsize);
+                    // the whole run's memory is the cgroup's to bound; per process only where there is none
+                    if (limits.maxMemory() > 0 && !cgroupMemory) cmd.add("--as=" + limits.maxMemory());
                     if (cgroup.isEmpty() && limits.maxProcesses() > 0) cmd.add("--nproc=" + limits.maxProcesses());
                     cmd.add("--");
                 }
@@ -276,23 +306,53 @@ public final class RunService {
                 cmd.add(p.spec().scriptFile().toString());
                 cmd.addAll(p.params().argv());
 
-                List<Path> visible = new ArrayList<>(List.of(p.spec().scriptFile().getParent(), p.request().cwd()));
-                config.projectRoot().ifPresent(visible::add);
-                visible.add(lib);   // a state dir under /tmp (XDG_STATE_HOME) stays readable
-                visible.addAll(credentialFiles(p.spec().demands()));
-                SandboxPolicy policy = SandboxPlanner.plan(p.mode(), p.network(), workspace, priv, visible,
-                        config.writableRoots(), config.denyRead(), p.spec().demands(), env, limits);
-                // ProcessSupervisor gives the child its own session and a parent-death signal in every mode
-                List<String> command = p.mode() == SandboxMode.DANGER_FULL_ACCESS
-                        ? cmd : BwrapCommand.wrap(p.bwrap().toString(), policy, cmd);
+                List<Path> readable = new ArrayList<>(List.of(p.spec().scriptFile().getParent(), p.request().cwd()));
+                config.projectRoot().ifPresent(readable::add);
+                List<Path> named = new ArrayList<>();
+                List<Path> writable = new ArrayList<>(config.writableRoots());
+                for (BoundParameters.PathParam pp : p.params().paths(p.spec().parametersSchema())) {
+                    (pp.write() ? writable : named).add(pp.path());
+                }
+                List<Path> explicit = new ArrayList<>(config.allowRead());
+                explicit.addAll(p.request().allowRead());
+                writable.addAll(config.allowWrite());
+                writable.addAll(p.request().allowWrite());
+                List<Path> stores = new ArrayList<>(List.of(config.stateDir()));
+                Optional<Path> seccomp = p.network() ? Optional.empty() : SeccompFilter.install(config.stateDir());
+                SandboxPolicy policy = SandboxPlanner.plan(new SandboxPlanner.Request(p.mode(), p.network(), workspace, io, lib,
+                        readable, named, explicit, writable, config.denyRead(), stores, p.spec().demands(), env, me,
+                        (Integer) config.get(ConfigKey.RUN_AS_UID), seccomp, limits));
+
+                if (runAs.isPresent()) {
+                    lent.add(io);
+                    lent.addAll(policy.writable());
+                }
+                ObjectNode applied = describe(policy, cgroup, envResult, p.prlimit() != null, lent);
+                if (runAs.isPresent()) {
+                    // the script is not root: what it may write is lent to its uid for the run and taken back after;
+                    // recorded first, so that the next ao takes it back if this one is killed
+                    record = record.withSandbox(applied);
+                    store.write(record);
+                    List<Path> skip = new ArrayList<>(policy.readOnly());
+                    skip.addAll(policy.hidden());
+                    for (Path w : lent) Ownership.lend(w, me.uid(), runAs.get().uid(), skip);
+                }
                 List<String> mask = new ArrayList<>(p.params().secretValues());
                 mask.addAll(envResult.secretValues());
+                ProcessSupervisor.Spec spec;
+                DiskQuota quota = new DiskQuota(List.of(workspace, io), limits.maxDisk(), String.valueOf(config.get(ConfigKey.MAX_DISK)));
+                if (p.mode() == SandboxMode.DANGER_FULL_ACCESS) {
+                    spec = new ProcessSupervisor.Spec(cmd, childEnv, workspace, runDir.resolve(RunStore.STDOUT),
+                            runDir.resolve(RunStore.STDERR), mask, cgroup, null, List.of(), quota::check);
+                } else {
+                    BwrapCommand.Launch launch = BwrapCommand.wrap(p.bwrap().toString(), p.setpriv() == null ? "setpriv" : p.setpriv().toString(), policy, cmd);
+                    spec = new ProcessSupervisor.Spec(launch.argv(), childEnv, workspace, runDir.resolve(RunStore.STDOUT),
+                            runDir.resolve(RunStore.STDERR), mask, cgroup, paramsJson, launch.fdFiles(), quota::check);
+                }
 
-                Path runDir = store.dir(record.id());
                 Instant started = Instant.now();
-                running = ProcessSupervisor.start(new ProcessSupervisor.Spec(command, childEnv, workspace,
-                        runDir.resolve(RunStore.STDOUT), runDir.resolve(RunStore.STDERR), mask, cgroup));
-                transition(record.withStart(started, describe(policy, cgroup, envResult, p.prlimit() != null)), Map.of("pid", running.pid()));
+                running = ProcessSupervisor.start(spec);
+                transition(record.withStart(started, applied), Map.of("pid", running.pid()));
                 if (canceled) running.cancel();
                 ProcessSupervisor.Outcome out = running.await(Duration.ofSeconds(p.timeoutSeconds()), GRACE);
                 RunState state;
@@ -301,9 +361,10 @@ public final class RunService {
                 switch (out.ending()) {
                     case TIMED_OUT -> { state = RunState.TIMED_OUT; exit = ExitCode.TIMEOUT.code(); why = "timed out after " + p.timeoutSeconds() + " s"; }
                     case CANCELED -> { state = RunState.CANCELED; exit = ExitCode.CANCELED.code(); why = "canceled"; }
+                    case LIMIT -> { state = RunState.FAILED; exit = exit == 0 ? 1 : exit; why = out.reason(); }
                     default -> {
                         state = exit == 0 ? RunState.SUCCEEDED : RunState.FAILED;
-                        if (exit != 0) why = failureReason(exit, cgroup, limits, runDir.resolve(RunStore.STDERR));
+                        if (exit != 0) why = failureReason(exit, cgroup, limits, runDir.resolve(RunStore.STDERR), policy);
                         if (exit != 0 && why.startsWith("sandbox could not start")) exit = ExitCode.REFUSED.code();
                     }
                 }
@@ -321,7 +382,9 @@ public final class RunService {
                 throw new AoException(ExitCode.FAILED, record.id() + ": " + e.getMessage(), e);
             } finally {
                 cgroup.ifPresent(ProcessCgroup::remove);
-                deleteTree(priv);
+                if (dangerParams != null) deleteQuietly(dangerParams);
+                if (runAs.isPresent()) giveBack(lent, runAs.get(), me);
+                deleteTree(io);
             }
         }
 
@@ -363,7 +426,7 @@ public final class RunService {
         return out;
     }
 
-    private String failureReason(int exit, Optional<ProcessCgroup> cgroup, Limits limits, Path stderr) {
+    private String failureReason(int exit, Optional<ProcessCgroup> cgroup, Limits limits, Path stderr, SandboxPolicy policy) {
         String head = "";
         try (var in = Files.newInputStream(stderr)) {
             head = new String(in.readNBytes(512), StandardCharsets.UTF_8);
@@ -374,38 +437,93 @@ public final class RunService {
             return "sandbox could not start: " + head.lines().findFirst().orElse("").strip()
                     + "; check 'ao doctor', or choose --sandbox danger-full-access explicitly";
         }
+        if (cgroup.map(ProcessCgroup::memoryLimitHit).orElse(false)) {
+            return "memory limit reached (sandbox.max_memory = " + config.get(ConfigKey.MAX_MEMORY) + ")";
+        }
         if (exit == SIGXFSZ_EXIT) {
-            return "file size limit exceeded (sandbox.max_file_size = " + config.get(ConfigKey.MAX_FILE_SIZE) + ")";
+            long fsize = config.size(ConfigKey.MAX_FILE_SIZE);
+            long disk = config.size(ConfigKey.MAX_DISK);
+            return disk > 0 && (fsize <= 0 || disk < fsize)
+                    ? "disk limit reached (sandbox.max_disk = " + config.get(ConfigKey.MAX_DISK) + "): one file grew past it"
+                    : "file size limit exceeded (sandbox.max_file_size = " + config.get(ConfigKey.MAX_FILE_SIZE) + ")";
         }
         if (cgroup.map(ProcessCgroup::limitHit).orElse(false)) {
             return "process limit reached (sandbox.max_processes = " + limits.maxProcesses() + "); exit code " + exit;
         }
+        String tail = String.join("\n", RunLogs.lastLines(stderr, 20));
+        String hint = SandboxHints.explain(tail, policy);
+        if (hint != null) return "exit code " + exit + "; " + hint;
         if (exit > 128 && exit < 160) return "killed by signal " + (exit - 128) + " (exit code " + exit + ")";
         return "exit code " + exit;
     }
 
-    private static ObjectNode describe(SandboxPolicy p, Optional<ProcessCgroup> cgroup, EnvPolicy.Result env, boolean prlimit) {
+    private static ObjectNode describe(SandboxPolicy p, Optional<ProcessCgroup> cgroup, EnvPolicy.Result env, boolean prlimit,
+                                       List<Path> lent) {
         JsonNodeFactory f = JsonNodeFactory.instance;
         ObjectNode n = f.objectNode();
         n.put("mode", p.mode().id());
         n.put("network", p.network());
         n.put("mechanism", p.confined() ? "bwrap" : "none");
         n.put("workspace", p.workspace().toString());
+        if (p.confined()) {
+            p.runAs().ifPresentOrElse(r -> n.put("run_as_uid", r.uid()), () -> n.put("run_as_uid", Identity.current().uid()));
+            n.put("seccomp", p.seccomp().isPresent() ? "unix sockets refused" : p.network() ? "off (network on)" : "unavailable");
+        }
         ArrayNode w = n.putArray("writable");
         p.writable().forEach(x -> w.add(x.toString()));
         ArrayNode ro = n.putArray("read_only");
         p.readOnly().stream().filter(Files::exists).forEach(x -> ro.add(x.toString()));
+        ArrayNode rd = n.putArray("readable");
+        p.readable().forEach(x -> rd.add(x.toString()));
         ArrayNode h = n.putArray("hidden");
         p.hidden().forEach(x -> h.add(x.toString()));
+        if (!lent.isEmpty()) {
+            ArrayNode l = n.putArray("lent");
+            lent.forEach(x -> l.add(x.toString()));
+            n.put("owner_uid", Identity.current().uid());
+            n.put("owner_gid", Identity.current().gid());
+        }
         ObjectNode l = n.putObject("limits");
         l.put("max_processes", p.limits().maxProcesses());
         l.put("max_file_size", p.limits().maxFileSize());
         l.put("max_memory", p.limits().maxMemory());
+        l.put("max_disk", p.limits().maxDisk());
         l.put("processes_enforced_by", cgroup.map(c -> "cgroup " + c.describe()).orElse(prlimit ? "rlimit" : "none"));
-        l.put("files_and_memory_enforced_by", prlimit ? "rlimit" : "none");
+        l.put("memory_enforced_by", cgroup.filter(ProcessCgroup::limitsMemory).map(c -> "cgroup (whole run)")
+                .orElse(prlimit ? "rlimit (per process)" : "none"));
+        l.put("files_enforced_by", prlimit ? "rlimit" : "none");
         ArrayNode dropped = n.putArray("env_dropped");
         env.dropped().forEach(dropped::add);
         return n;
+    }
+
+    private static long minPositive(long a, long b) {
+        if (a <= 0) return b;
+        if (b <= 0) return a;
+        return Math.min(a, b);
+    }
+
+    /** Takes back what was lent to the sandbox uid; see {@link Ownership}. */
+    static void giveBack(List<Path> lent, Identity.RunAs runAs, Identity owner) {
+        giveBack(lent, runAs.uid(), runAs.gid(), owner.uid(), owner.gid());
+    }
+
+    static void giveBack(List<Path> lent, int uid, int gid, int ownerUid, int ownerGid) {
+        for (Path w : lent) {
+            try {
+                Ownership.takeBack(w, uid, gid, ownerUid, ownerGid);
+            } catch (IOException e) {
+                // what could not be taken back stays the sandbox uid's: it is not root's either
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path f) {
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException ignored) {
+            // the run's folder is the owner's only
+        }
     }
 
     private static List<String> head(Path script) {
@@ -414,11 +532,6 @@ public final class RunService {
         } catch (IOException | java.io.UncheckedIOException e) {
             return List.of();
         }
-    }
-
-    private static Path privateDir(String id) throws IOException {
-        return Files.createTempDirectory("ao-run-" + id + "-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
 
     static void deleteTree(Path dir) {

@@ -178,6 +178,7 @@ public final class RunStore {
             // fall through with what we have
         }
         int reaped = dev.ao.engine.exec.ProcessCgroup.reap(r.id());
+        takeBackLent(r);
         RunRecord lost = r.withEnd(RunState.LOST, r.exitCode(), "the supervising ao process (pid " + r.supervisor().pid()
                 + ") is gone" + (reaped > 0 ? "; " + reaped + " leftover process(es) killed" : ""), Instant.now(), r.summary(),
                 r.summaryTruncated(), r.outputs(), r.workspaceKept());
@@ -188,6 +189,16 @@ public final class RunStore {
             // read-only store: still report it as lost
         }
         return lost;
+    }
+
+    /** A root ao killed mid-run lent folders to the sandbox uid (run.json says which): take them back now. */
+    private static void takeBackLent(RunRecord r) {
+        if (r.sandbox() == null || !r.sandbox().has("lent") || !r.sandbox().has("run_as_uid")) return;
+        int uid = r.sandbox().path("run_as_uid").asInt();
+        if (uid <= 0) return;
+        List<Path> lent = new ArrayList<>();
+        r.sandbox().path("lent").forEach(n -> lent.add(Path.of(n.asText())));
+        RunService.giveBack(lent, uid, uid, r.sandbox().path("owner_uid").asInt(0), r.sandbox().path("owner_gid").asInt(0));
     }
 
     /** Run ids, newest first, without reading any run.json. */

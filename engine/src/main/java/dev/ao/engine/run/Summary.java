@@ -1,6 +1,7 @@
 package dev.ao.engine.run;
 
-import java.io.IOException;
+import dev.ao.engine.sandbox.UntrustedFiles;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,16 +18,11 @@ public record Summary(String text, String full, boolean truncated) {
     public static final int MAX_LINES = 40;
 
     public static Summary extract(Path summaryFile, Path stdoutLog, String runId) {
-        String full = "";
-        try {
-            if (summaryFile != null && Files.isRegularFile(summaryFile) && Files.size(summaryFile) > 0) {
-                full = readHead(summaryFile, 1 << 20).strip();
-            }
-            if (full.isEmpty() && Files.isRegularFile(stdoutLog)) {
-                full = lastNonEmptyLine(stdoutLog);
-            }
-        } catch (IOException e) {
-            full = "";
+        // the summary file is the run's to write: read it as hostile (no links, no FIFOs, bounded)
+        String full = summaryFile == null ? "" : UntrustedFiles.readHead(summaryFile, 1 << 20)
+                .map(b -> new String(b, StandardCharsets.UTF_8).strip()).orElse("");
+        if (full.isEmpty() && Files.isRegularFile(stdoutLog)) {
+            full = lastNonEmptyLine(stdoutLog);
         }
         return bound(full, runId);
     }
@@ -54,14 +50,6 @@ public record Summary(String text, String full, boolean truncated) {
         return new Summary(sb.toString(), full, true);
     }
 
-    private static String readHead(Path f, int max) throws IOException {
-        byte[] b;
-        try (var in = Files.newInputStream(f)) {
-            b = in.readNBytes(max);
-        }
-        return new String(b, StandardCharsets.UTF_8);
-    }
-
     /** Reads only the file's tail, so a 1 GiB log costs 64 KiB. */
     static String lastNonEmptyLine(Path f) {
         List<String> last = RunLogs.lastLines(f, 1);
@@ -71,17 +59,14 @@ public record Summary(String text, String full, boolean truncated) {
     /** {@code key=value} lines from {@code $AO_OUTPUT}; at most 200 keys, values cut at 1 KiB. */
     public static Map<String, String> outputs(Path file) {
         Map<String, String> out = new LinkedHashMap<>();
-        try {
-            if (file == null || !Files.isRegularFile(file)) return out;
-            for (String l : readHead(file, 256 * 1024).lines().toList()) {
-                int eq = l.indexOf('=');
-                if (eq <= 0 || l.startsWith("#")) continue;
-                String v = l.substring(eq + 1).strip();
-                out.put(l.substring(0, eq).strip(), v.length() > 1024 ? v.substring(0, 1024) : v);
-                if (out.size() >= 200) break;
-            }
-        } catch (IOException e) {
-            return out;
+        if (file == null) return out;
+        String text = UntrustedFiles.readHead(file, 256 * 1024).map(b -> new String(b, StandardCharsets.UTF_8)).orElse("");
+        for (String l : text.lines().toList()) {
+            int eq = l.indexOf('=');
+            if (eq <= 0 || l.startsWith("#")) continue;
+            String v = l.substring(eq + 1).strip();
+            out.put(l.substring(0, eq).strip(), v.length() > 1024 ? v.substring(0, 1024) : v);
+            if (out.size() >= 200) break;
         }
         return out;
     }

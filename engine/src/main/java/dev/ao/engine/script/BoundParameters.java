@@ -83,6 +83,29 @@ public record BoundParameters(ObjectNode values, Set<String> secrets) {
         return new BoundParameters(copy, secrets);
     }
 
+    /** A path a person named as a parameter; {@code "x-ao-access": "write"} in the schema makes it writable. */
+    public record PathParam(String name, java.nio.file.Path path, boolean write) {}
+
+    /** The parameters declared {@code "format": "path"} (after {@link #resolvePaths}), for the sandbox to bind. */
+    public List<PathParam> paths(JsonNode schema) {
+        List<PathParam> out = new ArrayList<>();
+        JsonNode props = schema.path("properties");
+        values.fields().forEachRemaining(e -> {
+            JsonNode prop = props.path(e.getKey());
+            boolean isPath = "path".equals(prop.path("format").asText()) || "path".equals(prop.path("items").path("format").asText());
+            if (!isPath) return;
+            boolean write = "write".equals(prop.path("x-ao-access").asText());
+            JsonNode v = e.getValue();
+            if (v.isTextual() && v.asText().startsWith("/")) out.add(new PathParam(e.getKey(), java.nio.file.Path.of(v.asText()), write));
+            if (v.isArray()) {
+                v.forEach(i -> {
+                    if (i.isTextual() && i.asText().startsWith("/")) out.add(new PathParam(e.getKey(), java.nio.file.Path.of(i.asText()), write));
+                });
+            }
+        });
+        return out;
+    }
+
     /** The secret values, to be masked wherever text is stored or printed. */
     public List<String> secretValues() {
         List<String> out = new ArrayList<>();

@@ -8,7 +8,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -22,9 +22,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -42,6 +44,12 @@ public final class SeccompFilter {
 
     /** The fd the launch shim opens the installed filter on, and bwrap reads it from. */
     public static final int FD = 3;
+
+    /**
+     * Shell text that opens {@code $0} on fd 3 and execs the rest: {@code sh -c SHIM filter bwrap ...}. Exit 125
+     * (as the launch shim) if it cannot; {@code command} keeps a failed redirection from ending sh with 2.
+     */
+    public static final String SHIM = "command exec " + FD + "<\"$0\" || exit 125; exec \"$@\"";
 
     /** The architectures ao has a program for; the numbers are the kernel's, per architecture. */
     public enum Arch {
@@ -181,9 +189,6 @@ public final class SeccompFilter {
         }
     }
 
-    /** The shell text that opens {@code $0} on fd 3 and execs the rest: {@code sh -c SHIM filter bwrap ...}. */
-    public static final String SHIM = "exec " + FD + "<\"$0\" || exit 125; exec \"$@\"";
-
     /** What bwrap needs to load the filter opened on {@link #FD}. */
     public static List<String> bwrapArgs() {
         return List.of("--seccomp", Integer.toString(FD));
@@ -232,8 +237,8 @@ public final class SeccompFilter {
         if (!a.isRegularFile() || !a.permissions().equals(READ_ONLY) || a.size() != program.length) return false;
         try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
             return Arrays.equals(in.readNBytes(program.length + 1), program);
-        } catch (FileAlreadyExistsException | NoSuchFileException e) {
-            return false;
+        } catch (FileSystemException e) {
+            return false; // swapped since the stat (gone, or now a link): rewrite it
         }
     }
 
@@ -250,7 +255,7 @@ public final class SeccompFilter {
         private record Insn(int code, int k, String jt, String jf) {}
 
         private final List<Insn> insns = new ArrayList<>();
-        private final java.util.Map<String, Integer> labels = new java.util.HashMap<>();
+        private final Map<String, Integer> labels = new HashMap<>();
 
         void load(int offset) { insns.add(new Insn(LD_W_ABS, offset, null, null)); }
 

@@ -179,6 +179,17 @@ class SeccompFilterTest {
                 .hasMessageContaining("others can write to it");
     }
 
+    @Test
+    void theShimHandsTheFileOverOnFd3OrExits125() {
+        ProcessSupervisor.Captured missing = ProcessSupervisor.capture(SeccompFilter.openOnFd(dir.resolve("missing.bpf"),
+                List.of("/bin/true")), Map.of(), Duration.ofSeconds(10));
+        assertThat(missing.exitCode()).isEqualTo(125);
+        Path f = SeccompFilter.install(dir);
+        ProcessSupervisor.Captured c = ProcessSupervisor.capture(SeccompFilter.openOnFd(f,
+                List.of("/bin/sh", "-c", "wc -c <&" + SeccompFilter.FD)), Map.of(), Duration.ofSeconds(10));
+        assertThat(c.stdout().strip()).isEqualTo(Integer.toString(SeccompFilter.denyUnixSockets().orElseThrow().length));
+    }
+
     // ---- real bwrap, real sockets
 
     private static final String CONNECT = String.join("\n",

@@ -71,6 +71,7 @@ public final class Doctor {
             broken = true;
         }
         checks.add(SandboxProbe.check(cwd, config, env, broken));
+        checks.add(SeccompProbe.check(env));
         checks.add(LimitsProbe.cgroup(config, env));
         checks.add(LimitsProbe.prlimit(config, env));
         checks.add(runStore(config.runsDir()));

@@ -102,7 +102,7 @@ class DoctorTest {
         Check config = r.checks().get(0);
         assertThat(config.status()).isEqualTo(Status.FAIL);
         assertThat(config.detail()).startsWith(p.resolve("dotcodex/config.toml") + ":3: unknown key 'scripts.timeout'");
-        assertThat(r.checks()).extracting(Check::name).contains("sandbox", "run-store", "skills", "python3", "kubectl", "aws");
+        assertThat(r.checks()).extracting(Check::name).contains("sandbox", "seccomp", "run-store", "skills", "python3", "kubectl", "aws");
         assertThat(r.failed()).isTrue();
         assertThat(p.resolve(".ao")).doesNotExist();
     }

@@ -84,9 +84,11 @@ public final class SandboxProbe {
     private static Probe start(Path bwrap, SandboxMode mode, Path cwd, AoConfig config, Map<String, String> env) {
         Path workspace = null;
         Path priv = null;
+        Path filterDir = null;
         try {
             workspace = Files.createTempDirectory("ao-doctor-ws-");
             priv = Files.createTempDirectory("ao-doctor-priv-");
+            filterDir = Files.createTempDirectory("ao-doctor-seccomp-");   // the doctor writes nothing into the project
             Limits limits = new Limits((Integer) config.get(ConfigKey.MAX_PROCESSES), config.size(ConfigKey.MAX_FILE_SIZE),
                     config.size(ConfigKey.MAX_MEMORY), config.size(ConfigKey.MAX_DISK));
             List<Path> readable = new ArrayList<>(List.of(cwd));
@@ -95,10 +97,13 @@ public final class SandboxProbe {
             int uid = (Integer) config.get(ConfigKey.RUN_AS_UID);
             SandboxPolicy policy = SandboxPlanner.plan(new SandboxPlanner.Request(mode, config.networkAccess(), workspace, priv, null,
                     readable, List.of(), List.of(), config.writableRoots(), config.denyRead(), List.of(config.stateDir()),
-                    Demands.NONE, env, me, uid, config.networkAccess() ? Optional.empty() : SeccompFilter.install(config.stateDir()), limits));
+                    Demands.NONE, env, me, uid, config.networkAccess() ? Optional.empty() : SeccompFilter.installIfSupported(filterDir), limits));
             if (policy.runAs().isPresent()) {
-                Files.setAttribute(workspace, "unix:uid", uid);
-                Files.setAttribute(priv, "unix:uid", uid);
+                // as a run's: the sandbox uid's, and open for bwrap's chdir, which it makes before it drops root
+                for (Path d : List.of(workspace, priv)) {
+                    Files.setAttribute(d, "unix:uid", uid);
+                    Files.setPosixFilePermissions(d, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                }
             }
             // in workspace-write the probe also writes its workspace, which is what every run needs
             // only shell builtins: the probe must not depend on what PATH holds
@@ -129,6 +134,7 @@ public final class SandboxProbe {
         } finally {
             TempDirs.delete(workspace);
             TempDirs.delete(priv);
+            TempDirs.delete(filterDir);
         }
     }
 

@@ -318,7 +318,7 @@ public final class RunService {
                 writable.addAll(config.allowWrite());
                 writable.addAll(p.request().allowWrite());
                 List<Path> stores = new ArrayList<>(List.of(config.stateDir()));
-                Optional<Path> seccomp = p.network() ? Optional.empty() : SeccompFilter.install(config.stateDir());
+                Optional<Path> seccomp = p.network() ? Optional.empty() : SeccompFilter.installIfSupported(config.stateDir());
                 SandboxPolicy policy = SandboxPlanner.plan(new SandboxPlanner.Request(p.mode(), p.network(), workspace, io, lib,
                         readable, named, explicit, writable, config.denyRead(), stores, p.spec().demands(), env, me,
                         (Integer) config.get(ConfigKey.RUN_AS_UID), seccomp, limits));
@@ -336,6 +336,8 @@ public final class RunService {
                     List<Path> skip = new ArrayList<>(policy.readOnly());
                     skip.addAll(policy.hidden());
                     for (Path w : lent) Ownership.lend(w, me.uid(), runAs.get().uid(), skip);
+                    // bwrap changes into the workspace before it drops root (and every capability that bypasses modes)
+                    Ownership.openForSearch(workspace);
                 }
                 List<String> mask = new ArrayList<>(p.params().secretValues());
                 mask.addAll(envResult.secretValues());

@@ -48,6 +48,12 @@ public final class Ownership {
         });
     }
 
+    /** Adds search permission for others to folder {@code d} if it lacks it (bwrap's chdir happens before its uid drop). */
+    public static void openForSearch(Path d) throws IOException {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(d, LinkOption.NOFOLLOW_LINKS);
+        if (perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) Files.setPosixFilePermissions(d, perms);
+    }
+
     private interface Change {
         boolean apply(Path p, int uid, int gid) throws IOException;
     }

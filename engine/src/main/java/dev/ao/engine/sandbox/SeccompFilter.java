@@ -161,6 +161,11 @@ public final class SeccompFilter {
         return install(stateDir, program);
     }
 
+    /** {@link #install(Path)}, or empty on an architecture the filter does not know (doctor says so). */
+    public static Optional<Path> installIfSupported(Path stateDir) {
+        return denyUnixSockets().isPresent() ? Optional.of(install(stateDir)) : Optional.empty();
+    }
+
     /** {@link #install(Path)} with a given program: for probes and tests that must try another one. */
     public static Path install(Path stateDir, byte[] program) {
         Path dir = stateDir.resolve(DIR);

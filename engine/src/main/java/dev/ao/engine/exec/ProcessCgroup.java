@@ -33,10 +33,31 @@ public final class ProcessCgroup {
      * signal did not reach everything (danger-full-access has no sandbox). Returns how many processes were killed.
      */
     public static int reap(String runId) {
+        return reapWhere(name -> name.equals(runId) || name.startsWith(runId + "."));
+    }
+
+    /**
+     * Kills what is left of runs whose supervising ao is gone (its pid is the suffix of the cgroup's name): under
+     * danger-full-access nothing else ends a process that left ao's tree. Every ao start calls it; it costs a
+     * directory listing.
+     */
+    public static int reapOrphans() {
+        return reapWhere(name -> {
+            int dot = name.lastIndexOf('.');
+            if (dot < 0) return false;
+            try {
+                return ProcessHandle.of(Long.parseLong(name.substring(dot + 1))).map(h -> !h.isAlive()).orElse(true);
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        });
+    }
+
+    private static int reapWhere(java.util.function.Predicate<String> which) {
         int killed = 0;
         Set<Path> dirs = new LinkedHashSet<>();
-        for (Path base : PIDS_BASES) dirs.add(base.resolve("ao").resolve(runId));
-        for (Path base : MEMORY_BASES) dirs.add(base.resolve("ao").resolve(runId));
+        for (Path base : PIDS_BASES) children(base.resolve("ao"), which, dirs);
+        for (Path base : MEMORY_BASES) children(base.resolve("ao"), which, dirs);
         for (Path dir : dirs) {
             if (!Files.isDirectory(dir)) continue;
             for (int round = 0; round < 10; round++) {
@@ -54,6 +75,15 @@ public final class ProcessCgroup {
             delete(dir);
         }
         return killed;
+    }
+
+    private static void children(Path parent, java.util.function.Predicate<String> which, Set<Path> out) {
+        if (!Files.isDirectory(parent)) return;
+        try (var list = Files.list(parent)) {
+            list.filter(d -> which.test(d.getFileName().toString()) && Files.isDirectory(d)).forEach(out::add);
+        } catch (IOException | SecurityException ignored) {
+            // not ours to look at
+        }
     }
 
     /** Creates the run's cgroups where the host lets ao; empty if there is no usable pids hierarchy. */
@@ -106,7 +136,8 @@ public final class ProcessCgroup {
                     tryWrite(parent.resolve("cgroup.subtree_control"), "+" + controller);
                 }
                 pruneEmpty(parent);
-                Path dir = parent.resolve(runId);
+                // the supervisor's pid in the name: any later ao can tell an orphan (see reapOrphans)
+                Path dir = parent.resolve(runId + "." + ProcessHandle.current().pid());
                 Files.createDirectories(dir);
                 if (!Files.exists(dir.resolve(marker))) {
                     delete(dir);

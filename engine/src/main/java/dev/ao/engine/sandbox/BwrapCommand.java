@@ -94,6 +94,8 @@ public final class BwrapCommand {
             for (Path w : p.writable()) {
                 if (under(w, p.hidden()) && Files.exists(w)) bind(a, "--bind", w);
             }
+        } else if (under(p.workspace(), p.hidden()) && Files.isDirectory(p.workspace())) {
+            bind(a, "--ro-bind", p.workspace());   // read-only mode still starts in its (run store) workspace
         }
         bind(a, "--bind", p.io());
         for (Path c : p.copies()) {

@@ -71,8 +71,18 @@ public final class Ao {
 
     public Path cwd() { return cwd; }
 
+    /**
+     * The uid ao runs as in this suite: {@code -Dao.it.uid=N} makes a root test run start ao as that unprivileged
+     * user (the suite's non-root pass); empty runs ao as the test's own user.
+     */
+    public static java.util.Optional<Integer> itUid() {
+        String u = System.getProperty("ao.it.uid", "");
+        return u.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(Integer.parseInt(u.trim()));
+    }
+
     public List<String> command(String... args) {
         List<String> cmd = new ArrayList<>();
+        itUid().ifPresent(u -> cmd.addAll(List.of("setpriv", "--reuid=" + u, "--regid=" + u, "--clear-groups", "--")));
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
         cmd.add("-jar");

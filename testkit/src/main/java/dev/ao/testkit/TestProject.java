@@ -32,10 +32,33 @@ public final class TestProject implements AutoCloseable {
             Files.createDirectories(root.resolve("dotcodex"));
             Files.createDirectories(root.resolve("skills"));
             Files.writeString(root.resolve("dotcodex/config.toml"), "[scripts]\nexecution_timeout = 60\n");
-            return new TestProject(root, home);
+            TestProject t = new TestProject(root, home);
+            t.giveToItUser();
+            return t;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * In the suite's non-root pass ({@link Ao#itUid()}), the project and its HOME belong to the user ao runs as, as
+     * they would on a developer's machine. Call again after writing files ao must change.
+     */
+    public void giveToItUser() {
+        Ao.itUid().ifPresent(uid -> {
+            try (Stream<Path> s = Files.walk(root.getParent())) {
+                for (Path p : s.toList()) {
+                    try {
+                        Files.setAttribute(p, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                        Files.setAttribute(p, "unix:gid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    } catch (IOException gone) {
+                        // removed while we walked (a run's temporary file)
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     public Path root() { return root; }
@@ -57,6 +80,7 @@ public final class TestProject implements AutoCloseable {
             Path p = root.resolve(rel);
             Files.createDirectories(p.getParent());
             Files.writeString(p, content);
+            giveToItUser();
             return p;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

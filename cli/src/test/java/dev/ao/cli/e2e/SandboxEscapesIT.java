@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ao.testkit.Ao;
 import dev.ao.testkit.TestProject;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +35,7 @@ class SandboxEscapesIT {
 
     @BeforeEach
     void setUp() {
+        ItUser.assumeUsable();
         project = TestProject.create("escape");
     }
 
@@ -69,8 +71,9 @@ class SandboxEscapesIT {
         }
     }
 
+    /** Whether ao (not this test) runs as root. */
     private static boolean root() throws Exception {
-        return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        return Ao.itUid().isEmpty() && Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
     }
 
     @Test
@@ -193,9 +196,10 @@ class SandboxEscapesIT {
                 + "head -c 60000000 /dev/zero > /dev/shm/fill\n"
                 + "for i in 1 2 3; do python3 -c 'import time; b = bytearray(90*1000*1000); b[::4096] = b\"x\" * len(b[::4096]); time.sleep(20)' & done\n"
                 + "wait\necho ALL-HELD\n");
-        assertThat(r.exit()).as(r.toString()).isNotZero();
-        assertThat(stdoutLog()).doesNotContain("ALL-HELD");
         JsonNode run = lastRun();
+        Assumptions.assumeTrue(run.path("sandbox").path("limits").path("memory_enforced_by").asText().startsWith("cgroup"),
+                "no writable memory cgroup here: the limit is per process (README)");
+        assertThat(r.exit()).as(r.toString()).isNotZero();
         assertThat(run.path("state").asText()).isEqualTo("failed");
         assertThat(run.path("reason").asText()).contains("memory limit reached (sandbox.max_memory = 200M)");
         assertThat(r.stderr()).contains("memory limit reached");
@@ -220,17 +224,18 @@ class SandboxEscapesIT {
         project.write("skills/sec/SKILL.md", "---\nname: sec\ndescription: holds a secret\n---\n");
         project.write("skills/sec/script.json", "{\"script_file\": \"s.sh\", \"parameters_schema\": {\"type\": \"object\","
                 + " \"properties\": {\"token\": {\"type\": \"string\", \"secret\": true}}}}");
-        project.script("skills/sec/s.sh", "#!/bin/bash\ngrep -c S3CR3T \"$AO_PARAMS\" > /dev/null && echo params-readable\nsleep 30\n");
+        // masked output reaches the log when the run ends: the script says it is ready with a file
+        project.script("skills/sec/s.sh", "#!/bin/bash\ngrep -c S3CR3T \"$AO_PARAMS\" > /dev/null && touch ready\nsleep 30\n");
         Path out = project.base().resolve("out.txt");
         Path err = project.base().resolve("err.txt");
         Process ao = project.ao().start(out, err, "run", "sec", "-p", "token=" + secret);
         try {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (System.nanoTime() < deadline && (project.runIds().isEmpty()
-                    || !project.read(project.runDir(project.runIds().get(0)).resolve("stdout.log")).contains("params-readable"))) {
+                    || !Files.exists(project.runDir(project.runIds().get(0)).resolve("workspace/ready")))) {
                 Thread.sleep(100);
             }
-            assertThat(project.read(project.runDir(project.runIds().get(0)).resolve("stdout.log"))).contains("params-readable");
+            assertThat(project.runDir(project.runIds().get(0)).resolve("workspace/ready")).as("the script read its parameters").exists();
             ao.toHandle().destroyForcibly();
             ao.waitFor();
         } finally {
@@ -266,6 +271,10 @@ class SandboxEscapesIT {
         Path dir = Files.createTempDirectory("ao-it-named-");
         try {
             Path log = Files.writeString(dir.resolve("app.log"), "ERROR boom\n");
+            for (Path p : List.of(dir, log)) {
+                // the person's own files: in the non-root pass that person is the user ao runs as
+                Ao.itUid().ifPresent(u -> { try { Files.setAttribute(p, "unix:uid", u); } catch (java.io.IOException e) { throw new AssertionError(e); } });
+            }
             project.write("skills/reader/SKILL.md", "---\nname: reader\ndescription: reads a file\n---\n");
             project.write("skills/reader/script.json", "{\"script_file\": \"r.sh\", \"parameters_schema\": {\"type\": \"object\","
                     + " \"properties\": {\"path\": {\"type\": \"string\", \"format\": \"path\"}}}}");

@@ -27,6 +27,7 @@ class SandboxIT {
 
     @BeforeEach
     void setUp() {
+        ItUser.assumeUsable();
         project = TestProject.create("sandbox");
     }
 

@@ -56,6 +56,8 @@ public final class RunService {
     public static final Duration GRACE = Duration.ofSeconds(2);
     /** The run's folder for what the script writes for ao: summary.md, outputs.env. Removed when the run ends. */
     static final String IO_DIR = "io";
+    /** Exit code of a run whose process the kernel's OOM killer ended (SIGKILL): 128 + 9. */
+    private static final int OOM_KILLED_EXIT = 137;
     /** Exit code of a process killed by SIGXFSZ (file size limit): 128 + 25. */
     private static final int SIGXFSZ_EXIT = 153;
 
@@ -365,6 +367,10 @@ public final class RunService {
                     case CANCELED -> { state = RunState.CANCELED; exit = ExitCode.CANCELED.code(); why = "canceled"; }
                     case LIMIT -> { state = RunState.FAILED; exit = exit == 0 ? 1 : exit; why = out.reason(); }
                     default -> {
+                        if (exit == 0 && cgroup.map(ProcessCgroup::memoryLimitHit).orElse(false)) {
+                            // the kernel killed a process of the run; a script that shrugged it off did not do its job
+                            exit = OOM_KILLED_EXIT;
+                        }
                         state = exit == 0 ? RunState.SUCCEEDED : RunState.FAILED;
                         if (exit != 0) why = failureReason(exit, cgroup, limits, runDir.resolve(RunStore.STDERR), policy);
                         if (exit != 0 && why.startsWith("sandbox could not start")) exit = ExitCode.REFUSED.code();

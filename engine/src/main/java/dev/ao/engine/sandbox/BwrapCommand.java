@@ -50,20 +50,22 @@ public final class BwrapCommand {
         }
         a.add("--perms"); a.add("0444");
         a.add("--file"); a.add(Integer.toString(PARAMS_FD)); a.add(SandboxPolicy.PARAMS);
+        for (String t : List.of("/tmp", "/dev/shm")) {
+            a.add("--perms"); a.add("1777");
+            if (p.limits().maxDisk() > 0) { a.add("--size"); a.add(Long.toString(p.limits().maxDisk())); }
+            a.add("--tmpfs"); a.add(t);
+            a.tmpfs(Path.of(t));
+        }
+        // closed folders come after /tmp: a path a person named under the host's /tmp may pass one
         for (Traversal.Step s : p.traversal().steps()) {
             if (s.mask()) {
+                a.parents(s.path());
                 a.add("--perms"); a.add("0755");
                 a.add("--tmpfs"); a.add(s.path().toString());
                 a.tmpfs(s.path());
             } else if (Files.exists(s.path())) {
                 bind(a, "--ro-bind", s.path());
             }
-        }
-        for (String t : List.of("/tmp", "/dev/shm")) {
-            a.add("--perms"); a.add("1777");
-            if (p.limits().maxDisk() > 0) { a.add("--size"); a.add(Long.toString(p.limits().maxDisk())); }
-            a.add("--tmpfs"); a.add(t);
-            a.tmpfs(Path.of(t));
         }
         for (Path v : p.readable()) {
             if (v.startsWith("/tmp") && Files.exists(v)) bind(a, "--ro-bind", v);

@@ -14,6 +14,14 @@ public record Terminal(boolean interactive, boolean color) {
         return new Terminal(tty, color);
     }
 
+    /**
+     * Whether ao's output is a terminal, CI or not: then a script's logs are cleaned before they are shown;
+     * to a pipe or a file they stay the bytes the script wrote.
+     */
+    public static boolean outputIsTerminal() {
+        return System.console() != null;
+    }
+
     public static final Terminal PLAIN = new Terminal(false, false);
 
     public Terminal withoutColor() {

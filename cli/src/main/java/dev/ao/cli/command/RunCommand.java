@@ -11,6 +11,7 @@ import dev.ao.cli.render.StatusLine;
 import dev.ao.cli.render.TtyApprover;
 import dev.ao.engine.AoException;
 import dev.ao.engine.ExitCode;
+import dev.ao.engine.SafeText;
 import dev.ao.engine.run.Approver;
 import dev.ao.engine.run.DetachedRuns;
 import dev.ao.engine.run.RunListener;
@@ -141,7 +142,8 @@ public final class RunCommand implements Callable<Integer> {
         if (Thread.interrupted()) active.cancel();
 
         StatusLine status = !follow && term.interactive() && !output.json() ? new StatusLine(err, term, active) : null;
-        LogFollower follower = follow && !output.json() ? new LogFollower(service.store().dir(active.id()), out, err) : null;
+        LogFollower follower = follow && !output.json() ? new LogFollower(service.store().dir(active.id()), out, err)
+                .sanitized(Terminal.outputIsTerminal()) : null;
         if (status != null) status.start();
         if (follower != null) follower.start();
         RunRecord r;
@@ -156,10 +158,10 @@ public final class RunCommand implements Callable<Integer> {
             out.println(Json.write(RunJson.of(r)));
         } else {
             if (r.summary() != null && !r.summary().isBlank()) {
-                out.println(r.summary());
+                out.println(SafeText.block(r.summary()));
             } else if (r.state() == RunState.FAILED || r.state() == RunState.TIMED_OUT) {
                 // no summary to hand back: say why from the end of stderr (stored masked, like every log)
-                for (String l : dev.ao.engine.run.RunLogs.lastLines(Path.of(r.stderrLog()), 5)) err.println(term.dim("  " + l));
+                for (String l : dev.ao.engine.run.RunLogs.lastLines(Path.of(r.stderrLog()), 5)) err.println(term.dim("  " + SafeText.line(l)));
             }
             err.println(trailer(r, term));
         }
@@ -177,7 +179,7 @@ public final class RunCommand implements Callable<Integer> {
             case FAILED, TIMED_OUT, LOST, REJECTED -> t.red("✗ " + r.state().id());
             default -> t.yellow("• " + r.state().id());
         };
-        String why = r.reason() != null && r.state() != RunState.SUCCEEDED ? " (" + r.reason() + ")" : "";
+        String why = r.reason() != null && r.state() != RunState.SUCCEEDED ? " (" + SafeText.line(r.reason()) + ")" : "";
         Long d = r.durationMs();
         return state + why + " · run " + r.id() + (d != null ? " · " + Durations.human(d) : "")
                 + " · logs: ao runs logs " + r.id();

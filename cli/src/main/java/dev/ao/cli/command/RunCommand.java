@@ -127,7 +127,7 @@ public final class RunCommand implements Callable<Integer> {
             }
         };
         RunService.Active active = service.start(prepared, approver, listener);
-        Signal.handle(new Signal("INT"), s -> {
+        sun.misc.SignalHandler stop = s -> {
             active.cancel();
             // at a y/N prompt the console read cannot be interrupted: record the cancel and leave
             if (!detachedChild && term.interactive() && active.cancelWhileWaiting()) {
@@ -136,8 +136,10 @@ public final class RunCommand implements Callable<Integer> {
                 err.flush();
                 System.exit(ExitCode.CANCELED.code());
             }
-        });
-        Signal.handle(new Signal("TERM"), s -> active.cancel());
+        };
+        // SIGTERM (kill, a closing terminal emulator, systemd) stops a run exactly like Ctrl-C, at the prompt too
+        Signal.handle(new Signal("INT"), stop);
+        Signal.handle(new Signal("TERM"), stop);
         // a Ctrl-C that came before the handler was in place (ao shell interrupts the command's thread) cancels too
         if (Thread.interrupted()) active.cancel();
 

@@ -138,4 +138,24 @@ class TtyIT {
         tmux("send-keys", "-t", session, "n", "Enter");
         assertThat(await(s -> s.contains("EXIT="), Duration.ofSeconds(30))).contains("EXIT=126");
     }
+
+    @Test
+    void sigtermAtTheApprovalPromptCancelsLikeCtrlC() throws Exception {
+        String name = "termed-" + UUID.randomUUID().toString().substring(0, 6);
+        project.write("skills/" + name + "/SKILL.md", "---\nname: " + name + "\ndescription: needs a person\n---\n");
+        project.write("skills/" + name + "/script.json", "{\"script_file\": \"r.sh\", \"risk\": \"approval_required\"}");
+        project.script("skills/" + name + "/r.sh", "#!/bin/bash\necho 'should not run'\n");
+        start("run", name);
+        await(s -> s.contains("Run it? [y/N]"), Duration.ofSeconds(30));
+        ProcessHandle ao = ProcessHandle.allProcesses()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))   // not the shell around it
+                .filter(p -> p.info().commandLine().map(c -> c.contains(Ao.jar().toString()) && c.contains(name)).orElse(false))
+                .findFirst().orElseThrow();
+        assertThat(ao.destroy()).as("SIGTERM sent").isTrue();
+        assertThat(await(s -> s.contains("EXIT="), Duration.ofSeconds(30))).contains("EXIT=130").contains("canceled");
+        String id = project.runIds().get(0);
+        assertThat(project.read(project.runDir(id).resolve("run.json"))).contains("\"state\" : \"canceled\"")
+                .contains("canceled while waiting for approval");
+        assertThat(project.read(project.runDir(id).resolve("stdout.log"))).as("the script never ran").isEmpty();
+    }
 }

@@ -2,6 +2,7 @@ package dev.ao.cli;
 
 import dev.ao.engine.AoException;
 import dev.ao.engine.ExitCode;
+import dev.ao.engine.SafeText;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -46,7 +47,8 @@ public final class CommandFactory {
             PrintWriter err = commandLine.getErr();
             boolean trace = parseResult.hasMatchedOption("--stacktrace");
             if (ex instanceof AoException ao) {
-                err.println("ao: " + ao.getMessage());
+                // messages may quote a script's stderr or a foreign skill's files
+                err.println("ao: " + SafeText.block(ao.getMessage()));
                 if (trace) ao.printStackTrace(err);
                 err.flush();
                 return ao.exitCode().code();

@@ -14,6 +14,21 @@ public record Terminal(boolean interactive, boolean color) {
         return new Terminal(tty, color);
     }
 
+    /**
+     * Whether ao's output is a terminal, CI or not: then a script's logs are cleaned before they are shown;
+     * to a pipe or a file they stay the bytes the script wrote.
+     */
+    public static boolean outputIsTerminal() {
+        if (System.console() != null) return true;
+        // System.console() also wants stdin to be a terminal: 'ao runs logs ID < /dev/null' still prints to one
+        try {
+            String out = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/1")).toString();
+            return out.startsWith("/dev/pts/") || out.startsWith("/dev/tty");
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
     public static final Terminal PLAIN = new Terminal(false, false);
 
     public Terminal withoutColor() {

@@ -1,5 +1,7 @@
 package dev.ao.tui;
 
+import dev.ao.engine.SafeText;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -28,7 +30,8 @@ final class Markdown {
 
     static List<Line> render(String markdown, int width) {
         List<Line> out = new ArrayList<>();
-        String[] lines = (markdown == null ? "" : markdown.replace("\r", "")).split("\n", -1);
+        // a SKILL.md from a git source is someone else's text: no escape sequence survives (SafeText drops \r too)
+        String[] lines = SafeText.block(markdown).split("\n", -1);
         StringBuilder para = new StringBuilder();
         boolean inCode = false;
         boolean inComment = false;

@@ -303,7 +303,7 @@ final class RunDetailPage implements Page {
             return;
         }
         RunRecord r = run;
-        g.enableModifiers(SGR.BOLD).putString(0, y, "run " + r.id() + "  ").disableModifiers(SGR.BOLD);
+        g.enableModifiers(SGR.BOLD).putString(0, y, "run " + Text.clean(r.id()) + "  ").disableModifiers(SGR.BOLD);
         int x = r.id().length() + 6;
         g.setForegroundColor(TuiApp.color(r.state())).enableModifiers(SGR.BOLD).putString(x, y, r.state().id());
         g.setForegroundColor(TextColor.ANSI.DEFAULT).disableModifiers(SGR.BOLD);

@@ -1,6 +1,7 @@
 package dev.ao.tui;
 
 import com.googlecode.lanterna.TerminalTextUtils;
+import dev.ao.engine.SafeText;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -16,34 +17,13 @@ final class Text {
 
     private Text() {}
 
-    /** Replaces tabs and control characters, so a log line can never move the cursor or change colours. */
+    /**
+     * One screen line from text a script or a foreign skill wrote: escape sequences, controls and bidi overrides
+     * removed ({@link SafeText}), tabs as four spaces, so it can never move the cursor or change colours.
+     */
     static String clean(String s) {
         if (s == null) return "";
-        StringBuilder sb = null;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean bad = c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0);
-            if (bad && sb == null) {
-                sb = new StringBuilder(s.length() + 8);
-                sb.append(s, 0, i);
-            }
-            if (sb != null) {
-                if (c == '\t') sb.append("    ");
-                else if (c == 0x1b) i = skipEscape(s, i);
-                else if (!bad) sb.append(c);
-            }
-        }
-        return sb == null ? s : sb.toString();
-    }
-
-    /** Skips an ANSI escape sequence (CSI ... final byte) starting at {@code i}; returns the index of its last char. */
-    private static int skipEscape(String s, int i) {
-        if (i + 1 < s.length() && s.charAt(i + 1) == '[') {
-            int j = i + 2;
-            while (j < s.length() && (s.charAt(j) < 0x40 || s.charAt(j) > 0x7e)) j++;
-            return Math.min(j, s.length() - 1);
-        }
-        return i;
+        return SafeText.line(s.replace("\t", "    "));
     }
 
     /** Exactly {@code width} columns: clipped with an ellipsis, or padded with spaces. */
@@ -66,8 +46,8 @@ final class Text {
     static List<String> wrap(String s, int width) {
         List<String> out = new ArrayList<>();
         if (width < 4) width = 4;
-        // split before cleaning: clean() drops control characters, newlines among them
-        for (String line : (s == null ? "" : s.replace("\r", "")).split("\n", -1)) {
+        // clean the whole text first (a sequence may span lines), then split: clean() turns newlines into spaces
+        for (String line : SafeText.block(s).split("\n", -1)) {
             out.addAll(wrapLine(clean(line), width, ""));
         }
         return out;

@@ -11,6 +11,7 @@ import dev.ao.cli.render.StatusLine;
 import dev.ao.cli.render.TtyApprover;
 import dev.ao.engine.AoException;
 import dev.ao.engine.ExitCode;
+import dev.ao.engine.SafeText;
 import dev.ao.engine.run.Approver;
 import dev.ao.engine.run.DetachedRuns;
 import dev.ao.engine.run.RunListener;
@@ -132,7 +133,7 @@ public final class RunCommand implements Callable<Integer> {
             }
         };
         RunService.Active active = service.start(prepared, approver, listener);
-        Signal.handle(new Signal("INT"), s -> {
+        sun.misc.SignalHandler stop = s -> {
             active.cancel();
             // at a y/N prompt the console read cannot be interrupted: record the cancel and leave
             if (!detachedChild && term.interactive() && active.cancelWhileWaiting()) {
@@ -141,13 +142,16 @@ public final class RunCommand implements Callable<Integer> {
                 err.flush();
                 System.exit(ExitCode.CANCELED.code());
             }
-        });
-        Signal.handle(new Signal("TERM"), s -> active.cancel());
+        };
+        // SIGTERM (kill, a closing terminal emulator, systemd) stops a run exactly like Ctrl-C, at the prompt too
+        Signal.handle(new Signal("INT"), stop);
+        Signal.handle(new Signal("TERM"), stop);
         // a Ctrl-C that came before the handler was in place (ao shell interrupts the command's thread) cancels too
         if (Thread.interrupted()) active.cancel();
 
         StatusLine status = !follow && term.interactive() && !output.json() ? new StatusLine(err, term, active) : null;
-        LogFollower follower = follow && !output.json() ? new LogFollower(service.store().dir(active.id()), out, err) : null;
+        LogFollower follower = follow && !output.json() ? new LogFollower(service.store().dir(active.id()), out, err)
+                .sanitized(Terminal.outputIsTerminal()) : null;
         if (status != null) status.start();
         if (follower != null) follower.start();
         RunRecord r;
@@ -162,10 +166,10 @@ public final class RunCommand implements Callable<Integer> {
             out.println(Json.write(RunJson.of(r)));
         } else {
             if (r.summary() != null && !r.summary().isBlank()) {
-                out.println(r.summary());
+                out.println(SafeText.block(r.summary()));
             } else if (r.state() == RunState.FAILED || r.state() == RunState.TIMED_OUT) {
                 // no summary to hand back: say why from the end of stderr (stored masked, like every log)
-                for (String l : dev.ao.engine.run.RunLogs.lastLines(Path.of(r.stderrLog()), 5)) err.println(term.dim("  " + l));
+                for (String l : dev.ao.engine.run.RunLogs.lastLines(Path.of(r.stderrLog()), 5)) err.println(term.dim("  " + SafeText.line(l)));
             }
             err.println(trailer(r, term));
         }
@@ -187,7 +191,7 @@ public final class RunCommand implements Callable<Integer> {
             case FAILED, TIMED_OUT, LOST, REJECTED -> t.red("✗ " + r.state().id());
             default -> t.yellow("• " + r.state().id());
         };
-        String why = r.reason() != null && r.state() != RunState.SUCCEEDED ? " (" + r.reason() + ")" : "";
+        String why = r.reason() != null && r.state() != RunState.SUCCEEDED ? " (" + SafeText.line(r.reason()) + ")" : "";
         Long d = r.durationMs();
         return state + why + " · run " + r.id() + (d != null ? " · " + Durations.human(d) : "")
                 + " · logs: ao runs logs " + r.id();

@@ -10,6 +10,7 @@ import dev.ao.cli.Terminal;
 import dev.ao.cli.render.Durations;
 import dev.ao.cli.render.LogFollower;
 import dev.ao.engine.AoException;
+import dev.ao.engine.SafeText;
 import dev.ao.engine.run.DetachedRuns;
 import dev.ao.engine.run.RunLogs;
 import dev.ao.engine.run.RunRecord;
@@ -86,7 +87,7 @@ public final class RunsCommand implements Runnable {
             Table table = new Table("ID", "SKILL/SCRIPT", "STATE", "STARTED", "DURATION", "EXIT");
             for (RunRecord r : runs) {
                 Long d = r.elapsedMs();
-                table.row(r.id(), r.label(), colorState(t, r.state()), ago(r.createdAt()), d == null ? "-" : Durations.human(d),
+                table.row(SafeText.line(r.id()), SafeText.line(r.label()), colorState(t, r.state()), ago(r.createdAt()), d == null ? "-" : Durations.human(d),
                         r.exitCode() == null ? "-" : r.exitCode().toString());
             }
             out.print(table);
@@ -137,8 +138,9 @@ public final class RunsCommand implements Runnable {
                 return 0;
             }
             Terminal t = ctx.terminal();
-            out.println(t.bold("run " + r.id()) + "  " + colorState(t, r.state()) + (r.reason() != null ? " (" + r.reason() + ")" : ""));
-            out.println("  skill/script  " + r.label() + (r.source() != null ? "  from " + r.source().url() + " @ " + r.source().commit() : ""));
+            out.println(t.bold("run " + r.id()) + "  " + colorState(t, r.state()) + (r.reason() != null ? " (" + SafeText.line(r.reason()) + ")" : ""));
+            out.println("  skill/script  " + SafeText.line(r.label()) + (r.source() != null
+                    ? "  from " + SafeText.line(r.source().url()) + " @ " + SafeText.line(r.source().commit()) : ""));
             out.println("  started       " + (r.startedAt() == null ? "-" : r.startedAt()));
             out.println("  ended         " + (r.endedAt() == null ? "-" : r.endedAt()));
             Long d = r.elapsedMs();
@@ -147,15 +149,15 @@ public final class RunsCommand implements Runnable {
             if (r.sandbox() != null) {
                 out.println("  sandbox       " + r.sandbox().path("mode").asText() + ", network " + (r.sandbox().path("network").asBoolean() ? "on" : "off"));
             }
-            if (r.approval() != null) out.println("  approval      " + r.approval().decision() + " by " + r.approval().by() + " at " + r.approval().at());
-            out.println("  parameters    " + (r.params() == null ? "{}" : r.params().toString()));
-            if (r.outputs() != null && !r.outputs().isEmpty()) out.println("  outputs       " + r.outputs());
-            out.println("  workspace     " + r.workspace() + (Boolean.FALSE.equals(r.workspaceKept()) ? " (removed)" : ""));
+            if (r.approval() != null) out.println("  approval      " + SafeText.line(r.approval().decision() + " by " + r.approval().by() + " at " + r.approval().at()));
+            out.println("  parameters    " + (r.params() == null ? "{}" : SafeText.line(r.params().toString())));
+            if (r.outputs() != null && !r.outputs().isEmpty()) out.println("  outputs       " + SafeText.line(r.outputs().toString()));
+            out.println("  workspace     " + SafeText.line(r.workspace()) + (Boolean.FALSE.equals(r.workspaceKept()) ? " (removed)" : ""));
             out.println("  logs          " + r.stdoutLog() + ", " + r.stderrLog());
             String s = full ? fullSummary : r.summary();
             if (s != null && !s.isBlank()) {
                 out.println();
-                out.println(s.stripTrailing());
+                out.println(SafeText.block(s.stripTrailing()));
             }
             return 0;
         }
@@ -185,13 +187,15 @@ public final class RunsCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             if (tail != null && tail < 0) throw AoException.usage("--tail must be 0 or more, got " + tail);
             long start = tail == null ? 0 : RunLogs.tailOffset(file, tail);
+            boolean toTerminal = Terminal.outputIsTerminal();
             if (!follow) {
-                copyRange(file, start, out);
+                copyRange(file, start, out, toTerminal ? new SafeText.Filter(true) : null);
                 return 0;
             }
             PrintWriter sink = new PrintWriter(java.io.Writer.nullWriter());
             LogFollower f = stderr ? new LogFollower(dir, sink, out).from(Long.MAX_VALUE, start)
                     : new LogFollower(dir, out, sink).from(start, Long.MAX_VALUE);
+            f.sanitized(toTerminal);
             while (true) {
                 f.pump();
                 RunRecord now = store.read(r.id()).orElse(r);
@@ -203,7 +207,7 @@ public final class RunsCommand implements Runnable {
             }
         }
 
-        private static void copyRange(Path file, long start, PrintWriter out) throws IOException {
+        private static void copyRange(Path file, long start, PrintWriter out, SafeText.Filter filter) throws IOException {
             if (!Files.exists(file)) return;
             try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
                 raf.seek(start);
@@ -212,7 +216,10 @@ public final class RunsCommand implements Runnable {
                 java.io.Reader reader = new java.io.InputStreamReader(in, StandardCharsets.UTF_8);
                 char[] cbuf = new char[32 * 1024];
                 int n;
-                while ((n = reader.read(cbuf)) > 0) out.write(cbuf, 0, n);
+                while ((n = reader.read(cbuf)) > 0) {
+                    if (filter == null) out.write(cbuf, 0, n);
+                    else out.write(filter.feed(java.nio.CharBuffer.wrap(cbuf, 0, n)));
+                }
                 out.flush();
             }
         }

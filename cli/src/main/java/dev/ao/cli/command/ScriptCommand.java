@@ -8,6 +8,7 @@ import dev.ao.cli.OutputOptions;
 import dev.ao.cli.Table;
 import dev.ao.cli.Terminal;
 import dev.ao.engine.AoException;
+import dev.ao.engine.SafeText;
 import dev.ao.engine.ExitCode;
 import dev.ao.engine.config.AoConfig;
 import dev.ao.engine.exec.Binaries;
@@ -162,12 +163,12 @@ public final class ScriptCommand implements Runnable {
             Table table = new Table("NAME", "SCRIPT", "PARAMETERS", "TIMEOUT", "RISK", "SOURCE");
             for (Found f : found) {
                 if (f.spec() == null) {
-                    table.row(f.label(), t.red("invalid"), "-", "-", "-", f.skill() == null ? "path" : f.skill().origin());
+                    table.row(SafeText.line(f.label()), t.red("invalid"), "-", "-", "-", f.skill() == null ? "path" : f.skill().origin());
                     continue;
                 }
                 List<String> params = ParameterDoc.of(f.spec().parametersSchema()).stream()
                         .map(p -> p.name() + (p.required() ? "*" : "")).toList();
-                table.row(t.bold(f.label()), f.spec().scriptFile().getFileName().toString(),
+                table.row(t.bold(SafeText.line(f.label())), f.spec().scriptFile().getFileName().toString(),
                         params.isEmpty() ? "-" : shorten(String.join(" ", params), 48),
                         f.spec().timeout() == null ? "default" : f.spec().timeout() + "s",
                         f.spec().approvalRequired() ? t.yellow(f.spec().risk()) : f.spec().risk(),
@@ -257,11 +258,11 @@ public final class ScriptCommand implements Runnable {
                 return 0;
             }
             Terminal t = ctx.terminal();
-            out.println(t.bold(s.skill() != null ? s.skill() : s.name()) + (s.description().isEmpty() ? "" : "  " + s.description()));
+            out.println(t.bold(SafeText.line(s.skill() != null ? s.skill() : s.name())) + (s.description().isEmpty() ? "" : "  " + SafeText.line(s.description())));
             Table info = new Table("", "");
             info.row("script", rel(ctx, s.scriptFile()) + (allowed ? "" : t.red("  (extension " + s.extension() + " not in allowed_extensions)")));
             info.row("script.json", s.specFile() == null ? "(none: a bare script, any -p passes as a string)" : rel(ctx, s.specFile()));
-            if (s.source() != null) info.row("source", "git " + s.source().name() + " " + s.source().url() + " @ " + s.source().commit());
+            if (s.source() != null) info.row("source", SafeText.line("git " + s.source().name() + " " + s.source().url() + " @ " + s.source().commit()));
             info.row("runs with", interpreter.isEmpty() ? t.red(interpreterError) : String.join(" ", interpreter) + " " + s.scriptFile().getFileName());
             info.row("timeout", timeout + " s" + (s.timeout() != null ? "" : " (default from " + config.origin(dev.ao.engine.config.ConfigKey.EXECUTION_TIMEOUT) + ")"));
             info.row("risk", s.approvalRequired() ? t.yellow(s.risk() + " (a person approves each run; --approve in CI)") : s.risk());

@@ -8,6 +8,7 @@ import dev.ao.cli.OutputOptions;
 import dev.ao.cli.Table;
 import dev.ao.cli.Terminal;
 import dev.ao.engine.AoException;
+import dev.ao.engine.SafeText;
 import dev.ao.engine.ExitCode;
 import dev.ao.engine.config.AoConfig;
 import dev.ao.engine.script.ScriptSpec;
@@ -55,9 +56,9 @@ public final class SkillCommand implements Runnable {
     /** Conflicts and broken skills go to stderr: they never hide the skills that did load. */
     static void warnings(SkillCatalog c, PrintWriter err, Terminal t) {
         for (SkillCatalog.Conflict x : c.conflicts()) {
-            err.println(t.yellow("ao: warning: skill '" + x.id() + "' is in two places; using " + x.kept() + ", ignoring " + x.ignored()));
+            err.println(t.yellow(SafeText.line("ao: warning: skill '" + x.id() + "' is in two places; using " + x.kept() + ", ignoring " + x.ignored())));
         }
-        for (String p : c.problems()) err.println(t.yellow("ao: warning: " + p));
+        for (String p : c.problems()) err.println(t.yellow("ao: warning: " + SafeText.line(p)));
         err.flush();
     }
 
@@ -87,7 +88,7 @@ public final class SkillCommand implements Runnable {
     }
 
     static String shorten(String s, int max) {
-        String one = s.replaceAll("\\s+", " ").strip();
+        String one = SafeText.line(s).replaceAll("\\s+", " ").strip();
         return one.length() <= max ? one : one.substring(0, max - 1).stripTrailing() + "…";
     }
 
@@ -127,7 +128,7 @@ public final class SkillCommand implements Runnable {
         } else {
             Terminal t = ctx.terminal();
             for (SkillLinter.Finding f : r.findings()) {
-                String line = f.render(ctx.cwd());
+                String line = SafeText.line(f.render(ctx.cwd()));
                 out.println(f.severity() == SkillLinter.Severity.ERROR ? line.replace(": error: ", ": " + t.red("error") + ": ")
                         : line.replace(": warning: ", ": " + t.yellow("warning") + ": "));
             }
@@ -159,8 +160,8 @@ public final class SkillCommand implements Runnable {
     static String parametersTable(List<ParameterDoc> params) {
         Table t = new Table("PARAMETER", "TYPE", "REQUIRED", "DEFAULT", "SECRET", "DESCRIPTION");
         for (ParameterDoc p : params) {
-            t.row(p.name(), p.type(), p.required() ? "yes" : "-", p.defaultValue() == null ? "-" : p.defaultValue(),
-                    p.secret() ? "yes" : "-", p.description());
+            t.row(SafeText.line(p.name()), SafeText.line(p.type()), p.required() ? "yes" : "-",
+                    p.defaultValue() == null ? "-" : SafeText.line(p.defaultValue()), p.secret() ? "yes" : "-", SafeText.line(p.description()));
         }
         return t.toString();
     }
@@ -204,7 +205,8 @@ public final class SkillCommand implements Runnable {
             Terminal t = ctx.terminal();
             Table table = new Table("ID", "TAGS", "RUN", "SOURCE", "DESCRIPTION");
             for (Skill s : skills) {
-                table.row(t.bold(s.id()), String.join(",", s.tags()), s.runnable() ? t.green("yes") : "-", s.origin(), shorten(s.description(), 72));
+                table.row(t.bold(SafeText.line(s.id())), SafeText.line(String.join(",", s.tags())), s.runnable() ? t.green("yes") : "-",
+                        SafeText.line(s.origin()), shorten(s.description(), 72));
             }
             out.print(table);
             return 0;
@@ -262,25 +264,25 @@ public final class SkillCommand implements Runnable {
                 return 0;
             }
             Terminal t = ctx.terminal();
-            out.println(t.bold(s.id()) + "  " + (s.runnable() ? t.green("runnable") : t.dim("know-how only (no script.json)")));
-            if (!s.description().isEmpty()) out.println("  " + s.description());
+            out.println(t.bold(SafeText.line(s.id())) + "  " + (s.runnable() ? t.green("runnable") : t.dim("know-how only (no script.json)")));
+            if (!s.description().isEmpty()) out.println("  " + SafeText.line(s.description()));
             out.println();
             Table fm = new Table("", "");
-            fm.row("name", s.name());
-            if (!s.tags().isEmpty()) fm.row("tags", String.join(", ", s.tags()));
+            fm.row("name", SafeText.line(s.name()));
+            if (!s.tags().isEmpty()) fm.row("tags", SafeText.line(String.join(", ", s.tags())));
             fm.row("script_first", String.valueOf(s.scriptFirst()));
             if (s.alwaysLoad()) fm.row("always_load", "true");
             for (Map.Entry<String, Object> e : s.frontMatter().entrySet()) {
                 if (Set.of("name", "description", "intent", "tags", "script_first", "always_load").contains(e.getKey())) continue;
                 Object v = e.getValue();
-                fm.row(e.getKey(), v instanceof String str ? shorten(str, 100) : Json.MAPPER.valueToTree(v).toString());
+                fm.row(SafeText.line(e.getKey()), v instanceof String str ? shorten(str, 100) : SafeText.line(Json.MAPPER.valueToTree(v).toString()));
             }
             if (s.frontMatter().get("intent") instanceof String intent && s.frontMatter().get("description") != null) {
                 fm.row("intent", shorten(intent, 100));
             }
             fm.row("file", rel(ctx, s.skillFile()));
             SourceRef src = s.source();
-            fm.row("source", src == null ? "local" : "git " + src.name() + " " + src.url() + " @ " + src.commit());
+            fm.row("source", src == null ? "local" : SafeText.line("git " + src.name() + " " + src.url() + " @ " + src.commit()));
             out.print(fm.toString().lines().skip(1).map(l -> "  " + l).reduce("", (a, b) -> a + b + "\n"));
 
             if (script != null) {
@@ -296,11 +298,12 @@ public final class SkillCommand implements Runnable {
                 out.println("  run: ao run " + s.id() + params.stream().filter(ParameterDoc::required).map(p -> " -p " + p.name() + "=...").reduce("", String::concat));
             } else if (scriptError != null) {
                 out.println();
-                out.println(t.red("script.json is invalid: ") + scriptError);
+                out.println(t.red("script.json is invalid: ") + SafeText.block(scriptError));
             }
             out.println();
             out.println(t.dim("─── SKILL.md " + "─".repeat(40)));
-            out.print(raw ? s.body() : Markdown.render(s.body(), t));
+            // a SKILL.md from a git source is someone else's text
+            out.print(raw ? SafeText.block(s.body()) : Markdown.render(SafeText.block(s.body()), t));
             return 0;
         }
     }
@@ -392,7 +395,7 @@ public final class SkillCommand implements Runnable {
             Table table = new Table("#", "ID", "SCORE", "RUN", "DESCRIPTION");
             int rank = 1;
             for (SkillSearch.Hit h : hits) {
-                table.row(String.valueOf(rank++), t.bold(h.skill().id()), String.format(Locale.ROOT, "%.2f", h.score()),
+                table.row(String.valueOf(rank++), t.bold(SafeText.line(h.skill().id())), String.format(Locale.ROOT, "%.2f", h.score()),
                         h.skill().runnable() ? t.green("yes") : "-", shorten(h.skill().description(), 72));
             }
             out.print(table);

@@ -1,5 +1,6 @@
 package dev.ao.cli.render;
 
+import dev.ao.engine.SafeText;
 import dev.ao.engine.run.RunStore;
 
 import java.io.IOException;
@@ -17,6 +18,8 @@ public final class LogFollower {
     private volatile boolean stop;
     private long outPos;
     private long errPos;
+    private SafeText.Filter outFilter;
+    private SafeText.Filter errFilter;
 
     public LogFollower(Path runDir, PrintWriter out, PrintWriter err) {
         this.runDir = runDir;
@@ -27,6 +30,13 @@ public final class LogFollower {
     public LogFollower from(long stdoutOffset, long stderrOffset) {
         outPos = stdoutOffset;
         errPos = stderrOffset;
+        return this;
+    }
+
+    /** At a terminal, the logs are what a script printed: strip its escape sequences (a pipe or file gets the bytes). */
+    public LogFollower sanitized(boolean toTerminal) {
+        outFilter = toTerminal ? new SafeText.Filter(true) : null;
+        errFilter = toTerminal ? new SafeText.Filter(true) : null;
         return this;
     }
 
@@ -49,15 +59,15 @@ public final class LogFollower {
 
     /** Copies what is new; returns whether there was anything. */
     public synchronized boolean pump() {
-        long o = copy(runDir.resolve(RunStore.STDOUT), outPos, out);
-        long e = copy(runDir.resolve(RunStore.STDERR), errPos, err);
+        long o = copy(runDir.resolve(RunStore.STDOUT), outPos, out, outFilter);
+        long e = copy(runDir.resolve(RunStore.STDERR), errPos, err, errFilter);
         boolean any = o != outPos || e != errPos;
         outPos = o;
         errPos = e;
         return any;
     }
 
-    private static long copy(Path f, long pos, PrintWriter w) {
+    private static long copy(Path f, long pos, PrintWriter w, SafeText.Filter filter) {
         try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "r")) {
             long len = raf.length();
             if (len <= pos) return pos;
@@ -69,7 +79,8 @@ public final class LogFollower {
             while (n > 0 && n > buf.length - 4 && (buf[n - 1] & 0xC0) == 0x80) n--;
             if (n > 0 && (buf[n - 1] & 0x80) != 0 && (buf[n - 1] & 0xC0) == 0xC0) n--;
             if (n <= 0) n = buf.length;
-            w.write(new String(buf, 0, n, StandardCharsets.UTF_8));
+            String text = new String(buf, 0, n, StandardCharsets.UTF_8);
+            w.write(filter == null ? text : filter.feed(text));
             w.flush();
             return pos + n;
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package dev.ao.cli.render;
 
 import dev.ao.cli.Terminal;
+import dev.ao.engine.SafeText;
 import dev.ao.engine.run.Approver;
 
 import java.io.Console;
@@ -20,12 +21,12 @@ public final class TtyApprover implements Approver {
     public Decision decide(Request r) throws InterruptedException {
         Console console = System.console();
         if (console == null) return Approver.NOBODY.decide(r);
-        err.println(term.bold(term.yellow("Approval needed")) + " for " + term.bold(r.label()) + " (" + r.why() + ")");
+        err.println(term.bold(term.yellow("Approval needed")) + " for " + term.bold(SafeText.line(r.label())) + " (" + r.why() + ")");
         err.println("  run:        " + r.runId());
-        err.println("  parameters: " + r.params());
+        err.println("  parameters: " + SafeText.line(String.valueOf(r.params())));
         err.println("  sandbox:    " + r.sandboxMode() + ", network " + (r.network() ? "on" : "off"));
         err.println("  script:");
-        for (String l : r.scriptHead()) err.println("    " + term.dim(l));
+        for (String l : r.scriptHead()) err.println("    " + term.dim(SafeText.line(l)));
         err.print("Run it? [y/N] ");
         err.flush();
         String answer = console.readLine();

@@ -3,6 +3,7 @@ package dev.ao.cli.shell;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ao.cli.Context;
 import dev.ao.engine.AoException;
+import dev.ao.engine.SafeText;
 import dev.ao.engine.run.RunRecord;
 import dev.ao.engine.run.RunState;
 import dev.ao.engine.run.RunStore;
@@ -200,7 +201,7 @@ public final class ShellCompleter implements Completer {
             return; // a broken config or lock file: the command itself will say so
         }
         for (Skill s : all) {
-            candidates.add(new Candidate(s.id(), s.id(), "skills", shorten(s.description()), null, null, true));
+            candidates.add(new Candidate(SafeText.line(s.id()), SafeText.line(s.id()), "skills", shorten(s.description()), null, null, true));
         }
     }
 
@@ -224,7 +225,7 @@ public final class ShellCompleter implements Completer {
         for (String id : ids) {
             Optional<RunRecord> r = wanted != null || described++ < DESCRIBED_RUNS ? store.read(id) : Optional.empty();
             if (wanted != null && (r.isEmpty() || !wanted.test(r.get().state()))) continue;
-            String descr = r.map(x -> x.label() + " · " + x.state().id()).orElse(null);
+            String descr = r.map(x -> SafeText.line(x.label()) + " · " + x.state().id()).orElse(null);
             candidates.add(new Candidate(id, id, "runs", descr, null, null, true));
         }
     }
@@ -257,7 +258,7 @@ public final class ShellCompleter implements Completer {
 
     private static String shorten(String s) {
         if (s == null) return null;
-        String line = s.strip().lines().findFirst().orElse("");
+        String line = SafeText.line(s.strip().lines().findFirst().orElse(""));
         return line.length() <= 70 ? line : line.substring(0, 69) + "…";
     }
 }

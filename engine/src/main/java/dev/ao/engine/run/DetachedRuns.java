@@ -32,7 +32,8 @@ public final class DetachedRuns {
         RunRecord placeholder = new RunRecord(id, prepared.spec().label(), prepared.spec().skill(),
                 prepared.spec().scriptFile().toString(), null, prepared.spec().source(), RunState.QUEUED, null,
                 "starting a detached supervisor", Instant.now().toString(), null, null, null, prepared.timeoutSeconds(),
-                prepared.params().masked(), null, null, null, null, null, null, null,
+                // supervised by this launcher until the spawned supervisor is known: a death in between is seen as lost
+                prepared.params().masked(), null, RunRecord.Supervisor.current(), null, null, null, null, null,
                 store.dir(id).resolve(RunStore.STDOUT).toString(), store.dir(id).resolve(RunStore.STDERR).toString(), null,
                 cwd.toString());
         store.write(placeholder);
@@ -40,7 +41,9 @@ public final class DetachedRuns {
         cmd.add("--run-id");
         cmd.add(id);
         try {
-            ProcessSupervisor.spawnDetached(cmd, cwd, env, store.dir(id).resolve(SUPERVISOR_LOG));
+            ProcessHandle child = ProcessSupervisor.spawnDetached(cmd, cwd, env, store.dir(id).resolve(SUPERVISOR_LOG));
+            // recorded at once: a supervisor that dies before its own first write leaves a lost run, not a queued one
+            store.write(placeholder.withSupervisor(RunRecord.Supervisor.of(child)));
         } catch (IOException e) {
             store.write(placeholder.withEnd(RunState.FAILED, null, "could not start the supervisor: " + e.getMessage(),
                     Instant.now(), null, null, null, null));
@@ -80,16 +83,33 @@ public final class DetachedRuns {
         RunStore.writeAtomically(store.dir(r.id()).resolve(APPROVAL), RunStore.toJson(n));
     }
 
-    /** Stops a run's whole tree by signalling its supervisor; waits up to {@code wait} for it to record the end. */
+    /**
+     * Stops a run's whole tree by signalling its supervisor; waits up to {@code wait} for it to record the end.
+     * A run whose supervisor is gone comes back lost (nothing left to stop); one that never had a supervisor
+     * recorded (a folder being created) is waited for, then recorded canceled.
+     */
     public static RunRecord cancel(RunStore store, String idPrefix, Duration wait) throws InterruptedException {
         RunRecord r = store.resolve(idPrefix);
+        if (r.state() == RunState.LOST) return r;
         if (r.state().terminal()) {
             throw AoException.usage("run " + r.id() + " already ended: " + r.state().id());
         }
-        if (r.supervisor() == null || !ProcessSupervisor.terminate(r.supervisor().pid())) {
+        long end = System.nanoTime() + wait.toNanos();
+        while (r.supervisor() == null && !r.state().terminal() && System.nanoTime() < end) {
+            Thread.sleep(100);
+            r = store.read(r.id()).orElse(r);
+        }
+        if (r.state().terminal()) return r;
+        if (r.supervisor() == null) {
+            RunRecord canceled = r.withEnd(RunState.CANCELED, ExitCode.CANCELED.code(), "canceled before a supervisor started",
+                    Instant.now(), r.summary(), r.summaryTruncated(), r.outputs(), r.workspaceKept());
+            store.write(canceled);
+            store.event(r.id(), RunState.CANCELED, Map.of("reason", canceled.reason()));
+            return canceled;
+        }
+        if (!ProcessSupervisor.terminate(r.supervisor().pid())) {
             return store.read(r.id()).orElse(r);
         }
-        long end = System.nanoTime() + wait.toNanos();
         while (System.nanoTime() < end) {
             RunRecord now = store.read(r.id()).orElse(r);
             if (now.state().terminal()) return now;

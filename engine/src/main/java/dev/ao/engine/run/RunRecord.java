@@ -28,10 +28,14 @@ public record RunRecord(String id, String label, String skill, String script, St
 
     public record Supervisor(long pid, String startedAt, String host) {
         public static Supervisor current() {
-            ProcessHandle self = ProcessHandle.current();
-            String start = self.info().startInstant().map(Instant::toString).orElse(null);
+            return of(ProcessHandle.current());
+        }
+
+        /** A process on this machine, known by pid and start time so that a reused pid is not mistaken for it. */
+        public static Supervisor of(ProcessHandle p) {
+            String start = p.info().startInstant().map(Instant::toString).orElse(null);
             String host = System.getenv().getOrDefault("HOSTNAME", "");
-            return new Supervisor(self.pid(), start, host);
+            return new Supervisor(p.pid(), start, host);
         }
 
         /** Whether the supervising process still exists (same pid and same start time, so not a reused pid). */
@@ -59,6 +63,12 @@ public record RunRecord(String id, String label, String skill, String script, St
         return new RunRecord(id, label, skill, script, scriptCopy, source, state, exitCode, reason, createdAt, startedAt,
                 endedAt, durationMs, timeoutSeconds, params, applied, supervisor, workspace, workspaceKept, summary,
                 summaryTruncated, outputs, stdoutLog, stderrLog, approval, cwd);
+    }
+
+    public RunRecord withSupervisor(Supervisor s) {
+        return new RunRecord(id, label, skill, script, scriptCopy, source, state, exitCode, reason, createdAt, startedAt,
+                endedAt, durationMs, timeoutSeconds, params, sandbox, s, workspace, workspaceKept, summary, summaryTruncated,
+                outputs, stdoutLog, stderrLog, approval, cwd);
     }
 
     public RunRecord withApproval(Approval a) {

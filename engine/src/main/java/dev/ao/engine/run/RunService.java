@@ -150,7 +150,9 @@ public final class RunService {
             Path workspace = req.workspace() != null ? req.workspace().toAbsolutePath().normalize() : runDir.resolve("workspace");
             Files.createDirectories(workspace);
             Path scriptCopy = runDir.resolve(p.spec().scriptFile().getFileName().toString());
-            Files.copy(p.spec().scriptFile(), scriptCopy);
+            // the file checked in prepare may have been swapped for a link since: check again, copy bytes, never a link
+            dev.ao.engine.script.ContainedFile.require(p.spec().scriptFile(), p.spec().scriptFile().getParent());
+            Files.copy(p.spec().scriptFile().toRealPath(), scriptCopy, java.nio.file.LinkOption.NOFOLLOW_LINKS);
             Files.write(runDir.resolve(RunStore.STDOUT), new byte[0]);
             Files.write(runDir.resolve(RunStore.STDERR), new byte[0]);
             RunStore.writeAtomically(runDir.resolve(RunStore.PARAMS), RunStore.toJson(p.params().masked()));

@@ -52,6 +52,14 @@ public final class RunStore {
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC);
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /**
+     * How long a run folder may hold no run.json, or a run no supervisor, before it counts as lost: ao writes
+     * both within milliseconds of making the folder, so only a process that died in between leaves one older.
+     */
+    static final java.time.Duration CREATION_GRACE = java.time.Duration.ofSeconds(5);
+    private static final java.util.Set<String> OWN_FILES = java.util.Set.of(RUN_JSON, EVENTS, STDOUT, STDERR, PARAMS, SUMMARY,
+            DetachedRuns.SUPERVISOR_LOG, DetachedRuns.APPROVAL, "workspace", "artifacts");
+
     private final Path runsDir;
 
     public RunStore(Path runsDir) {
@@ -153,23 +161,83 @@ public final class RunStore {
         return out;
     }
 
-    /** Reads a run; a run whose supervisor died while it was not finished is marked lost, on disk too. */
+    /**
+     * Reads a run; a run whose supervisor died while it was not finished is marked lost, on disk too. Every run
+     * folder is a run: one with no readable run.json is described from what it holds (lost, once it is older
+     * than {@link #CREATION_GRACE}); empty only when there is no such folder.
+     */
     public Optional<RunRecord> read(String id) {
         Path f = dir(id).resolve(RUN_JSON);
         RunRecord r;
         try {
             r = JSON.readValue(f.toFile(), RunRecord.class);
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
-            return Optional.empty();
+            return unrecorded(id, "no run.json: ao stopped before it recorded the run");
         } catch (IOException e) {
             // a run.json is only ever replaced whole, so this is damage from outside ao
-            return Optional.empty();
+            return unrecorded(id, "run.json is unreadable (" + e.getClass().getSimpleName() + ")");
         }
         return Optional.of(checkLost(r));
     }
 
+    /** A run folder without a readable run.json, as a record: never written back, the folder stays as it was found. */
+    private Optional<RunRecord> unrecorded(String id, String why) {
+        Path dir = dir(id);
+        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return Optional.empty();
+        Instant modified;
+        List<String> held = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            modified = Files.getLastModifiedTime(dir).toInstant();
+            for (Path p : ds) held.add(p.getFileName().toString());
+        } catch (IOException e) {
+            modified = Instant.EPOCH;
+        }
+        held.sort(null);
+        String label = held.stream().filter(n -> !OWN_FILES.contains(n) && !n.startsWith(".")).findFirst().orElse("?");
+        boolean young = modified.isAfter(Instant.now().minus(CREATION_GRACE));
+        String holds = held.isEmpty() ? "nothing" : String.join(", ", held.subList(0, Math.min(8, held.size())))
+                + (held.size() > 8 ? ", ..." : "");
+        String reason = young ? "being recorded" : why + "; the folder holds " + holds + lastWords(id);
+        String created = createdAt(id).orElse(modified).toString();
+        Path out = dir.resolve(STDOUT);
+        Path err = dir.resolve(STDERR);
+        return Optional.of(new RunRecord(id, label, null, null, held.contains(label) ? label : null, null,
+                young ? RunState.QUEUED : RunState.LOST, null, reason, created, null, young ? null : modified.toString(), null,
+                null, null, null, null, null, null, null, null, null, Files.exists(out) ? out.toString() : null,
+                Files.exists(err) ? err.toString() : null, null, null));
+    }
+
+    /** The time a run id was drawn ({@code 20240101-120000-123-ab12}), when it is one of ours. */
+    private static Optional<Instant> createdAt(String id) {
+        try {
+            return Optional.of(Instant.from(ID_TIME.parse(id.substring(0, Math.min(id.length(), 19)))));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The last line a detached supervisor printed before it died (why it never started the script), if any. */
+    private String lastWords(String id) {
+        List<String> lines;
+        try {
+            lines = RunLogs.lastLines(dir(id).resolve(DetachedRuns.SUPERVISOR_LOG), 1);
+        } catch (RuntimeException e) {
+            return "";
+        }
+        if (lines.isEmpty() || lines.get(0).isBlank()) return "";
+        String l = lines.get(0).strip();
+        return "; its supervisor said: " + (l.length() > 200 ? l.substring(0, 200) + "…" : l);
+    }
+
     private RunRecord checkLost(RunRecord r) {
-        if (r.state().terminal() || r.supervisor() == null || r.supervisor().alive()) return r;
+        if (r.state().terminal()) return r;
+        if (r.supervisor() == null) {
+            // written by an ao that did not record supervisors: lost once nothing has touched it for a while
+            Instant created = createdAt(r.id()).orElse(Instant.now());
+            if (created.isAfter(Instant.now().minus(CREATION_GRACE))) return r;
+        } else if (r.supervisor().alive()) {
+            return r;
+        }
         // re-read: the supervisor may have finished the run between our read and the liveness check
         try {
             RunRecord again = JSON.readValue(dir(r.id()).resolve(RUN_JSON).toFile(), RunRecord.class);
@@ -179,8 +247,10 @@ public final class RunStore {
         }
         int reaped = dev.ao.engine.exec.ProcessCgroup.reap(r.id());
         takeBackLent(r);
-        RunRecord lost = r.withEnd(RunState.LOST, r.exitCode(), "the supervising ao process (pid " + r.supervisor().pid()
-                + ") is gone" + (reaped > 0 ? "; " + reaped + " leftover process(es) killed" : ""), Instant.now(), r.summary(),
+        String who = r.supervisor() == null ? "no supervising ao process was recorded"
+                : "the supervising ao process (pid " + r.supervisor().pid() + ") is gone";
+        RunRecord lost = r.withEnd(RunState.LOST, r.exitCode(), who + (reaped > 0 ? "; " + reaped + " leftover process(es) killed" : "")
+                + lastWords(r.id()), Instant.now(), r.summary(),
                 r.summaryTruncated(), r.outputs(), r.workspaceKept());
         try {
             write(lost);

@@ -55,6 +55,7 @@ public final class ScriptResolver {
             ScriptSpec spec = ScriptSpecReader.read(sibling);
             if (spec.scriptFile().equals(p.toAbsolutePath().normalize())) return spec;
         }
+        ContainedFile.require(p, p.getParent());
         if (!Files.isRegularFile(p)) throw AoException.usage(p + ": not a file");
         return ScriptSpecReader.bare(p);
     }

@@ -25,6 +25,7 @@ public final class ScriptSpecReader {
     private ScriptSpecReader() {}
 
     public static ScriptSpec read(Path specFile) {
+        ContainedFile.require(specFile, specFile.getParent());
         JsonNode root;
         try {
             root = JSON.readTree(Files.readString(specFile));
@@ -45,6 +46,7 @@ public final class ScriptSpecReader {
         if (!script.startsWith(specFile.getParent())) {
             throw AoException.usage(specFile + ": script_file '" + scriptFile + "' must stay inside the script's folder");
         }
+        ContainedFile.require(script, specFile.getParent());
         if (!Files.isRegularFile(script)) {
             throw AoException.usage(specFile + ": script_file '" + scriptFile + "' does not exist");
         }

@@ -10,6 +10,7 @@ import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import dev.ao.engine.AoException;
+import dev.ao.engine.script.ContainedFile;
 import dev.ao.engine.script.ScriptSpecReader;
 
 import java.io.IOException;
@@ -150,6 +151,9 @@ public final class SkillLinter {
         List<Finding> out = new ArrayList<>();
         Path file = dir.resolve(SkillParser.FILE);
         String folder = dir.getFileName().toString();
+        // ao refuses to read or run a skill with files linking out of its folder (someone else's ~/.ssh/id_rsa)
+        for (String p : ContainedFile.linksOut(dir)) out.add(new Finding(dir, 0, Severity.ERROR, "link-outside", p));
+        if (ContainedFile.problem(file, dir).isPresent()) return out;
         String text;
         try {
             text = Files.readString(file);
@@ -308,6 +312,8 @@ public final class SkillLinter {
             Path script = folder.resolve(name).normalize();
             if (!script.startsWith(folder)) {
                 out.add(new Finding(spec, line, Severity.ERROR, "script-json", "script_file '" + name + "' must stay inside the script's folder"));
+            } else if (ContainedFile.problem(script, folder).isPresent()) {
+                out.add(new Finding(spec, line, Severity.ERROR, "link-outside", ContainedFile.problem(script, folder).get()));
             } else if (!Files.isRegularFile(script)) {
                 out.add(new Finding(spec, line, Severity.ERROR, "script-missing", "script_file '" + name + "' does not exist"));
             }

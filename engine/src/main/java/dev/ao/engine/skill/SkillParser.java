@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.ao.engine.AoException;
 import dev.ao.engine.ExitCode;
+import dev.ao.engine.script.ContainedFile;
 import dev.ao.engine.script.SourceRef;
 
 import java.io.IOException;
@@ -132,6 +133,9 @@ public final class SkillParser {
     /** Reads the skill in {@code dir}; {@code id} is its path under the root it was found in. */
     public static Skill read(Path dir, String id, SourceRef source) {
         Path file = dir.resolve(FILE);
+        ContainedFile.problem(file, dir).ifPresent(p -> {
+            throw new FormatException(file, 0, p);
+        });
         String text;
         try {
             text = Files.readString(file);

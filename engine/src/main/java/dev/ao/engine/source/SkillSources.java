@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ao.engine.AoException;
 import dev.ao.engine.ExitCode;
 import dev.ao.engine.config.AoConfig;
+import dev.ao.engine.script.ContainedFile;
 import dev.ao.engine.script.SourceRef;
 import dev.ao.engine.skill.SkillCatalog;
 import org.eclipse.jgit.api.Git;
@@ -260,6 +261,7 @@ public final class SkillSources {
                     }
                     skills = List.copyOf(SourceGit.skillIds(git.getRepository(), commit, pin.root(), n));
                 }
+                refuseLinksOut(tmp.resolve(pin.root()), u, pin.commit());
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                 List<Pin> next = new ArrayList<>(pins);
                 next.add(pin);
@@ -309,6 +311,12 @@ public final class SkillSources {
                     String commit = SourceGit.resolve(git, ref, pin.url()).name();
                     Change c = SourceGit.diff(git, p.name(), pin.url(), ref, p.commit(), commit, pin.root(), p.name());
                     SourceGit.checkout(git, commit);
+                    try {
+                        refuseLinksOut(dir.resolve(pin.root()), pin.url(), commit);
+                    } catch (AoException e) {
+                        SourceGit.checkout(git, p.commit());   // back to the pin that was fine
+                        throw e;
+                    }
                     changes.add(c);
                     next.add(pin.withCommit(commit));
                 } catch (IOException e) {
@@ -379,6 +387,22 @@ public final class SkillSources {
             }
         }
         return out;
+    }
+
+    /**
+     * JGit checks symbolic links out as links: a skill holding {@code key.sh -> ~/.ssh/id_rsa} would hand the
+     * reader's key to whoever runs or shows it. A checkout with any link leaving the repository, or leaving the
+     * skill folder it sits in, is refused.
+     */
+    static void refuseLinksOut(Path root, String url, String commit) {
+        List<String> bad = new ArrayList<>(ContainedFile.linksOut(root));
+        for (Path dir : SkillCatalog.skillDirs(root)) {
+            for (String p : ContainedFile.linksOut(dir)) if (!bad.contains(p)) bad.add(p);
+        }
+        if (bad.isEmpty()) return;
+        String prefix = root.toAbsolutePath().normalize() + java.io.File.separator;
+        throw AoException.refused("refusing " + url + " at " + SourceGit.short12(commit) + ": " + bad.get(0).replace(prefix, "")
+                + (bad.size() > 1 ? " (and " + (bad.size() - 1) + " more)" : "") + "; a skill's files must stay inside its folder");
     }
 
     /** Clones a pin into its folder at exactly its commit; nothing is left behind on failure. */

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import dev.ao.engine.AoException;
 
@@ -25,11 +23,6 @@ import java.util.TreeSet;
  */
 public final class ParameterBinder {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Loaded on first use only: a bare script never needs it. */
-    private static final class Validators {
-        static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
-    }
-
     private ParameterBinder() {}
 
     /** Splits {@code key=value} pairs; a key given twice becomes a list (for array parameters). */
@@ -72,7 +65,12 @@ public final class ParameterBinder {
         // empty schema accepts anything, and building a validator is a noticeable part of a short run's start-up
         boolean acceptsAnything = open && props.isObject() && props.size() == 0 && schema.size() <= 3;
         Set<String> schemaErrors = new TreeSet<>();
-        for (ValidationMessage m : acceptsAnything ? Set.<ValidationMessage>of() : Validators.FACTORY.getSchema(schema).validate(values)) {
+        Set<ValidationMessage> messages = Set.of();
+        if (!acceptsAnything) {
+            SchemaGuard.require(schema, where);
+            messages = SchemaGuard.validate(SchemaGuard.validator(schema, where), values, where);
+        }
+        for (ValidationMessage m : messages) {
             String name = m.getInstanceLocation() == null ? "" : m.getInstanceLocation().toString().replaceFirst("^\\$\\.?", "");
             String param = name.contains(".") || name.contains("[") ? name.split("[.\\[]")[0] : name;
             if ("required".equals(m.getType()) && raw.containsKey(m.getProperty())) continue;
@@ -179,7 +177,7 @@ public final class ParameterBinder {
 
     /** Lists the validator's complaints about a schema itself (used by lint). */
     public static List<String> checkSchema(JsonNode schema) {
-        JsonSchema meta = Validators.FACTORY.getSchema(com.networknt.schema.SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
+        JsonSchema meta = SchemaGuard.factory().getSchema(com.networknt.schema.SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
         List<String> out = new ArrayList<>();
         for (ValidationMessage m : meta.validate(schema)) out.add(m.getMessage());
         return out;

@@ -5,11 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.JsonNodePath;
 import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
-import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import dev.ao.engine.AoException;
+import dev.ao.engine.script.SchemaGuard;
 import dev.ao.engine.script.ScriptSpecReader;
 
 import java.io.IOException;
@@ -34,7 +33,6 @@ import java.util.regex.Pattern;
  */
 public final class SkillLinter {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final JsonSchemaFactory SCHEMAS = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
     private static final Pattern NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
     private static final Pattern LINK = Pattern.compile("!?\\[[^\\]]*\\]\\(\\s*<?([^)\\s>]+)>?(?:\\s+\"[^\"]*\")?\\s*\\)");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*(name|description)\\s*\\}\\}");
@@ -355,7 +353,7 @@ public final class SkillLinter {
 
     private static List<Finding> lintSchema(Path spec, JsonNode schema, KeyLines keys) {
         List<Finding> out = new ArrayList<>();
-        JsonSchema meta = SCHEMAS.getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
+        JsonSchema meta = SchemaGuard.factory().getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
         Set<String> reported = new HashSet<>();
         for (ValidationMessage m : sorted(meta.validate(schema))) {
             String pointer = pointer(m.getInstanceLocation());
@@ -365,6 +363,11 @@ public final class SkillLinter {
             if (msg.startsWith("$") && colon > 0) msg = msg.substring(colon + 2);
             out.add(new Finding(spec, keys.line("/parameters_schema" + pointer, 1), Severity.ERROR, "schema",
                     "parameters_schema" + pointer + " is not valid JSON Schema: " + msg));
+        }
+        if (!out.isEmpty()) return out;
+        // before any validator is built from it: refs that would load files or URLs, cycles, broken regexes
+        for (SchemaGuard.Problem p : SchemaGuard.check(schema)) {
+            out.add(new Finding(spec, keys.line("/parameters_schema" + p.pointer(), 1), Severity.ERROR, "schema", p.render()));
         }
         if (!out.isEmpty()) return out;
 
@@ -396,7 +399,7 @@ public final class SkillLinter {
             }
             if (p.has("default") && !p.has("$ref")) {
                 try {
-                    JsonSchema ps = SCHEMAS.getSchema(p);
+                    JsonSchema ps = SchemaGuard.factory().getSchema(p);
                     Set<ValidationMessage> bad = ps.validate(p.get("default"));
                     if (!bad.isEmpty()) {
                         String msg = sorted(bad).get(0).getMessage();

@@ -83,13 +83,14 @@ public final class RunService {
     }
 
     public Prepared prepare(RunRequest req) {
+        if (req.runId() != null) DetachedRuns.requireReserved(store, req.runId());
         ScriptSpec spec = ScriptResolver.resolve(req.target(), req.cwd(), catalog, config.skillPaths());
         List<String> allowed = config.allowedExtensions();
         if (!allowed.contains(spec.extension())) {
             throw AoException.refused(spec.scriptFile() + ": extension '" + spec.extension()
                     + "' is not in [scripts] allowed_extensions (" + String.join(", ", allowed) + ")");
         }
-        BoundParameters params = ParameterBinder.bind(spec, req.params()).resolvePaths(spec.parametersSchema(), req.cwd());
+        BoundParameters params = ParameterBinder.bind(spec, rawParams(req)).resolvePaths(spec.parametersSchema(), req.cwd());
         String modeText = req.sandbox() != null ? req.sandbox() : spec.sandbox() != null ? spec.sandbox() : config.sandboxMode();
         SandboxMode mode = SandboxMode.parse(modeText, req.sandbox() != null ? "--sandbox" : spec.sandbox() != null
                 ? String.valueOf(spec.specFile()) : config.origin(ConfigKey.SANDBOX_MODE));
@@ -124,6 +125,17 @@ public final class RunService {
         if (spec.approvalRequired()) why = "script.json says risk: approval_required";
         if (mode == SandboxMode.DANGER_FULL_ACCESS) why = (why == null ? "" : why + "; ") + "sandbox danger-full-access";
         return new Prepared(req, spec, params, interpreter, mode, network, timeout, why, bwrap, prlimit);
+    }
+
+    /** {@code -p} values with files and env vars read, then the literal ones; a key in both lists repeats, as -p does. */
+    private Map<String, List<String>> rawParams(RunRequest req) {
+        Map<String, List<String>> raw = new LinkedHashMap<>(ParameterBinder.readSources(ParameterBinder.parsePairs(req.params()), req.cwd(), env));
+        ParameterBinder.parsePairs(req.literalParams()).forEach((k, v) -> raw.merge(k, v, (a, b) -> {
+            List<String> all = new ArrayList<>(a);
+            all.addAll(b);
+            return all;
+        }));
+        return raw;
     }
 
     /** Records the run as queued; {@link Active#await} then approves, runs and finishes it. */

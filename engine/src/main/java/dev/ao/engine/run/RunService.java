@@ -124,6 +124,8 @@ public final class RunService {
         String why = null;
         if (spec.approvalRequired()) why = "script.json says risk: approval_required";
         if (mode == SandboxMode.DANGER_FULL_ACCESS) why = (why == null ? "" : why + "; ") + "sandbox danger-full-access";
+        String envWhy = EnvPolicy.approvalReason(env, spec.demands());
+        if (envWhy != null) why = (why == null ? "" : why + "; ") + envWhy;
         return new Prepared(req, spec, params, interpreter, mode, network, timeout, why, bwrap, prlimit);
     }
 

@@ -327,6 +327,19 @@ public final class SkillLinter {
             }
         }
 
+        JsonNode envDemand = root.path("demands").path("env");
+        for (int i = 0; envDemand.isArray() && i < envDemand.size(); i++) {
+            String v = envDemand.get(i).asText("");
+            int line = keys.line("/demands/env/" + i, 1);
+            if (dev.ao.engine.sandbox.EnvPolicy.isWildcard(v)) {
+                out.add(new Finding(spec, line, Severity.WARNING, "env-demand", "demands.env \"" + v
+                        + "\" passes every matching variable of the caller's environment, secrets too; every run will need approval (name the variables)"));
+            } else if (dev.ao.engine.sandbox.EnvPolicy.looksSecret(v)) {
+                out.add(new Finding(spec, line, Severity.WARNING, "env-demand", "demands.env \"" + v
+                        + "\" looks like a secret; every run will need approval (or pass it as a \"secret\": true parameter: -p k=env:" + v + ")"));
+            }
+        }
+
         if (out.stream().noneMatch(x -> x.severity() == Severity.ERROR)) {
             try {
                 ScriptSpecReader.read(spec);

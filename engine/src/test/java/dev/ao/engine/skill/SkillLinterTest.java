@@ -178,4 +178,21 @@ class SkillLinterTest {
         assertThat(f).extracting(Finding::line).containsExactlyInAnyOrder(4, 5);
         assertThat(f).extracting(Finding::message).anyMatch(m -> m.contains("reference cycle")).anyMatch(m -> m.contains("not a valid regular expression"));
     }
+
+    @Test
+    void wildcardAndSecretLookingEnvDemandsAreWarnings(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("a.sh"), "true\n");
+        java.nio.file.Files.writeString(dir.resolve("script.json"), """
+                {"script_file": "a.sh",
+                 "demands": {"env": [
+                   "*",
+                   "GITHUB_TOKEN",
+                   "AWS_REGION"]}}
+                """);
+        List<Finding> f = LINTER.lintScript(dir.resolve("script.json"));
+        assertThat(f).extracting(Finding::rule, Finding::line, Finding::severity)
+                .containsExactly(tuple("env-demand", 3, Severity.WARNING), tuple("env-demand", 4, Severity.WARNING));
+        assertThat(f.get(0).message()).contains("\"*\"").contains("approval");
+        assertThat(f.get(1).message()).contains("GITHUB_TOKEN").contains("looks like a secret");
+    }
 }

@@ -182,7 +182,9 @@ public final class RunCommand implements Callable<Integer> {
         out.flush();
         err.flush();
         if (r.state() == RunState.REJECTED && !detachedChild) {
-            throw new AoException(ExitCode.REFUSED, "run " + r.id() + " " + r.reason());
+            // say what needed the approval: in CI this line is all a person gets
+            String why = prepared.approvalWhy() == null ? "" : " needs approval (" + prepared.approvalWhy() + ") and was";
+            throw new AoException(ExitCode.REFUSED, "run " + r.id() + why + " " + r.reason());
         }
         return code;
     }

@@ -326,11 +326,14 @@ class InputsIT {
         String secret = "canary-" + System.nanoTime();
         project.write("skills/sleepy/SKILL.md", "---\nname: sleepy\ndescription: d\n---\nBody.\n");
         project.write("skills/sleepy/script.json", "{\"script_file\": \"s.sh\", \"parameters_schema\": {\"type\": \"object\","
-                + " \"properties\": {\"token\": {\"type\": \"string\", \"secret\": true}}}}");
+                + " \"properties\": {\"token\": {\"type\": \"string\", \"secret\": true}, \"key\": {\"type\": \"string\", \"secret\": true}}}}");
         project.script("skills/sleepy/s.sh", "#!/bin/bash\necho started > \"$AO_WORKSPACE/started\"\nsleep 4\n"
-                + "echo \"token of ${#AO_PARAM_TOKEN} characters\"\n");
-        Ao.Result r = project.ao().run("run", "sleepy", "-p", "token=" + secret, "--detach");
+                + "echo \"token of ${#AO_PARAM_TOKEN} characters, key $AO_PARAM_KEY\"\n");
+        Path keyFile = project.write("key.txt", "k-123\n");
+        Ao.Result r = project.ao().run("run", "sleepy", "-p", "token=" + secret, "-p", "key=@key.txt", "--detach");
         assertThat(r.exit()).as(r.toString()).isZero();
+        // read once by the launcher: a file (or /dev/stdin) gone by the time the supervisor starts is no matter
+        Files.delete(keyFile);
         String id = r.stdout().strip();
         long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!Files.exists(project.runDir(id).resolve("workspace/started")) && System.nanoTime() < end) Thread.sleep(100);
@@ -354,7 +357,7 @@ class InputsIT {
             Thread.sleep(200);
         }
         assertThat(done.path("state").asText()).as(String.valueOf(done)).isEqualTo("succeeded");
-        assertThat(done.path("summary").asText()).isEqualTo("token of " + secret.length() + " characters");
+        assertThat(done.path("summary").asText()).isEqualTo("token of " + secret.length() + " characters, key ***");
         for (Path f : TestProject.filesUnder(project.runDir(id))) assertThat(project.read(f)).as(f.toString()).doesNotContain(secret);
     }
 

@@ -90,7 +90,12 @@ public final class RunService {
             throw AoException.refused(spec.scriptFile() + ": extension '" + spec.extension()
                     + "' is not in [scripts] allowed_extensions (" + String.join(", ", allowed) + ")");
         }
-        BoundParameters params = ParameterBinder.bind(spec, rawParams(req)).resolvePaths(spec.parametersSchema(), req.cwd());
+        Map<String, List<String>> raw = rawParams(req);
+        BoundParameters params = ParameterBinder.bind(spec, raw).resolvePaths(spec.parametersSchema(), req.cwd());
+        // files and env vars are read once, here: a detached supervisor gets the values (@/dev/stdin cannot be read twice)
+        List<String> read = new ArrayList<>();
+        raw.forEach((k, vs) -> vs.forEach(v -> read.add(k + "=" + v)));
+        req = req.withParams(List.of(), read);
         String modeText = req.sandbox() != null ? req.sandbox() : spec.sandbox() != null ? spec.sandbox() : config.sandboxMode();
         SandboxMode mode = SandboxMode.parse(modeText, req.sandbox() != null ? "--sandbox" : spec.sandbox() != null
                 ? String.valueOf(spec.specFile()) : config.origin(ConfigKey.SANDBOX_MODE));

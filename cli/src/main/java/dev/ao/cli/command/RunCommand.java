@@ -55,9 +55,9 @@ public final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SKILL|SCRIPT", description = "A skill name (see 'ao skill list') or a path to a script or script folder.")
     String target;
 
-    @Option(names = {"-p", "--param"}, paramLabel = "KEY=VALUE", description = {"A parameter; repeat for more. Validated against the script's parameters_schema before anything runs.",
-            "KEY=@FILE reads the value from FILE (up to 1 MiB, one trailing newline dropped), KEY=env:VAR from ao's",
-            "environment; KEY=@@text passes the literal @text (a literal starting with env: goes in a file)."})
+    @Option(names = {"-p", "--param"}, paramLabel = "KEY=VALUE", description = "A parameter; repeat for more. Validated against the script's parameters_schema before anything runs. "
+            + "KEY=@FILE reads the value from FILE (up to 1 MiB, one trailing newline dropped), KEY=env:VAR from ao's environment; "
+            + "KEY=@@text passes the literal @text (put a literal starting with env: in a file).")
     List<String> params = new ArrayList<>();
 
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "Kill the run after this many seconds (default: script.json, then [scripts] execution_timeout).")
@@ -75,7 +75,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--keep-workspace", description = "Keep the run's temporary workspace after the run.")
     boolean keepWorkspace;
 
-    @Option(names = "--approve", description = "Approve a run that needs approval (risk: approval_required, danger-full-access) without asking.")
+    @Option(names = "--approve", description = "Approve a run that needs approval (risk: approval_required, danger-full-access, secret-looking or wildcard demands.env) without asking.")
     boolean approve;
 
     @Option(names = {"-f", "--follow"}, description = "Stream the script's output while it runs instead of a status line.")

@@ -19,6 +19,7 @@ import dev.ao.engine.run.RunRecord;
 import dev.ao.engine.run.RunRequest;
 import dev.ao.engine.run.RunService;
 import dev.ao.engine.run.RunState;
+import dev.ao.engine.script.MissingSecretsException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,6 +43,8 @@ import java.util.concurrent.Callable;
                 "  ao run k8s/bulk-restart -p namespace=prod -p selector=app=web -p dry_run=true",
                 "  ao run ./fix.py --timeout 60 -o json",
                 "",
+                "Secrets: -p token=@token.txt or -p token=env:MY_TOKEN keep the value out of shell history and every",
+                "command line; at a terminal, a required \"secret\": true parameter that is not given is asked for, unechoed.",
                 "Parameters reach the script as CLI args (--namespace prod), as AO_PARAM_<NAME> env vars and as",
                 "JSON in the file $AO_PARAMS. The script writes its summary to $AO_SUMMARY and key=value",
                 "outputs to $AO_OUTPUT."})
@@ -53,7 +56,9 @@ public final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SKILL|SCRIPT", description = "A skill name (see 'ao skill list') or a path to a script or script folder.")
     String target;
 
-    @Option(names = {"-p", "--param"}, paramLabel = "KEY=VALUE", description = "A parameter; repeat for more. Validated against the script's parameters_schema before anything runs.")
+    @Option(names = {"-p", "--param"}, paramLabel = "KEY=VALUE", description = "A parameter; repeat for more. Validated against the script's parameters_schema before anything runs. "
+            + "KEY=@FILE reads the value from FILE (up to 1 MiB, one trailing newline dropped), KEY=env:VAR from ao's environment; "
+            + "KEY=@@text passes the literal @text (put a literal starting with env: in a file).")
     List<String> params = new ArrayList<>();
 
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "Kill the run after this many seconds (default: script.json, then [scripts] execution_timeout).")
@@ -77,7 +82,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--keep-workspace", description = "Keep the run's temporary workspace after the run.")
     boolean keepWorkspace;
 
-    @Option(names = "--approve", description = "Approve a run that needs approval (risk: approval_required, danger-full-access) without asking.")
+    @Option(names = "--approve", description = "Approve a run that needs approval (risk: approval_required, danger-full-access, secret-looking or wildcard demands.env) without asking.")
     boolean approve;
 
     @Option(names = {"-f", "--follow"}, description = "Stream the script's output while it runs instead of a status line.")
@@ -102,8 +107,19 @@ public final class RunCommand implements Callable<Integer> {
         Terminal term = ctx.terminal();
         RunService service = ctx.runs();
         RunRequest req = new RunRequest(target, params, timeout, sandbox, network, workspace, keepWorkspace, approve,
-                ctx.cwd(), runId, absolute(allowRead), absolute(allowWrite));
-        RunService.Prepared prepared = service.prepare(req);
+                ctx.cwd(), runId, List.of(), absolute(allowRead), absolute(allowWrite));
+        if (runId != null) {
+            // a detached supervisor gets its parameters from the reserved folder, never on its command line
+            DetachedRuns.Params given = DetachedRuns.takeParams(service.store(), runId);
+            req = req.withParams(given.typed(), given.literal());
+        }
+        RunService.Prepared prepared;
+        try {
+            prepared = service.prepare(req);
+        } catch (MissingSecretsException e) {
+            if (runId != null || !term.interactive() || System.console() == null) throw e;
+            prepared = service.prepare(req.withLiteral(askSecrets(e)));
+        }
 
         if (detach) {
             String id = DetachedRuns.launch(service.store(), prepared, childCommand(), ctx.cwd(), ctx.env());
@@ -176,13 +192,28 @@ public final class RunCommand implements Callable<Integer> {
         out.flush();
         err.flush();
         if (r.state() == RunState.REJECTED && !detachedChild) {
-            throw new AoException(ExitCode.REFUSED, "run " + r.id() + " " + r.reason());
+            // say what needed the approval: in CI this line is all a person gets
+            String why = prepared.approvalWhy() == null ? "" : " needs approval (" + prepared.approvalWhy() + ") and was";
+            throw new AoException(ExitCode.REFUSED, "run " + r.id() + why + " " + r.reason());
         }
         return code;
     }
 
     private List<Path> absolute(List<Path> paths) {
         return paths.stream().map(p -> ctx.cwd().resolve(p).toAbsolutePath().normalize()).toList();
+    }
+
+    /** Asks for each missing secret at the terminal without echo; an empty answer or end of input keeps the error. */
+    private static List<String> askSecrets(MissingSecretsException e) {
+        java.io.Console console = System.console();
+        List<String> out = new ArrayList<>();
+        for (String name : e.names()) {
+            char[] typed = console.readPassword("%s (secret, not shown): ", name);
+            if (typed == null || typed.length == 0) throw e;
+            out.add(name + "=" + new String(typed));
+            java.util.Arrays.fill(typed, ' ');
+        }
+        return out;
     }
 
     static String trailer(RunRecord r, Terminal t) {
@@ -197,12 +228,14 @@ public final class RunCommand implements Callable<Integer> {
                 + " · logs: ao runs logs " + r.id();
     }
 
-    /** The same run, for the detached supervisor: every option but --detach (it adds --run-id itself). */
+    /**
+     * The same run, for the detached supervisor: every option but --detach (it adds --run-id itself) and the
+     * parameters, which {@link DetachedRuns#launch} hands over in the run's folder: argv is readable by every user.
+     */
     private List<String> childCommand() {
         List<String> cmd = launcherCommand();
         cmd.add("run");
         cmd.add(target);
-        for (String p : params) { cmd.add("-p"); cmd.add(p); }
         if (timeout != null) { cmd.add("--timeout"); cmd.add(timeout.toString()); }
         if (sandbox != null) { cmd.add("--sandbox"); cmd.add(sandbox); }
         if (network != null) cmd.add(network ? "--network" : "--no-network");

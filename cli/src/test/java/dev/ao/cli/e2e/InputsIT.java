@@ -8,9 +8,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import com.sun.net.httpserver.HttpServer;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -205,5 +214,204 @@ class InputsIT {
         Ao.Result timed = ao.env("AO_SCRIPTS_EXECUTION_TIMEOUT", "1").run("run", "t.sh");
         assertThat(timed.exit()).isEqualTo(124);
         assertThat(timed.stderr()).contains("timed out after 1 s");
+    }
+
+    /** A skill whose parameters_schema is {@code schema}; its script would leave a mark if it ever ran. */
+    private void schemaSkill(String name, String schema) {
+        project.write("skills/" + name + "/SKILL.md", "---\nname: " + name + "\ndescription: d\n---\nBody.\n");
+        project.write("skills/" + name + "/script.json", "{\"script_file\": \"s.sh\",\n \"parameters_schema\": " + schema + "}");
+        project.script("skills/" + name + "/s.sh", "#!/bin/bash\ntouch \"$AO_CWD/ran-" + name + "\"\n");
+    }
+
+    @Test
+    void aSchemaRefIsNeverFetchedByRunValidateOrLint() throws Exception {
+        AtomicInteger requests = new AtomicInteger();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", ex -> {
+            requests.incrementAndGet();
+            byte[] body = "{\"type\": \"string\"}".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/s.json";
+            schemaSkill("remote", "{\"type\": \"object\", \"properties\": {\"x\": {\"$ref\": \"" + url + "\"}}}");
+            assertRefused(project.ao().run("run", "remote", "-p", "x=1"), 2,
+                    "script.json: parameters_schema.properties.x.$ref: only local references (#/...) are allowed, got \"" + url + "\"");
+            Ao.Result v = project.ao().run("script", "validate", "skills/remote");
+            assertThat(v.exit()).as(v.toString()).isEqualTo(2);
+            assertThat(v.stdout() + v.stderr()).contains("script.json:2: error: parameters_schema.properties.x.$ref: only local references");
+            Ao.Result l = project.ao().run("skill", "lint", "skills/remote");
+            assertThat(l.exit()).as(l.toString()).isNotZero();
+            assertThat(l.stdout() + l.stderr()).contains("script.json:2: error: parameters_schema.properties.x.$ref");
+            // $schema is loaded too when it is not a draft ao knows
+            schemaSkill("meta", "{\"$schema\": \"" + url + "\", \"type\": \"object\"}");
+            assertRefused(project.ao().run("run", "meta"), 2, "parameters_schema.$schema");
+            assertThat(requests).as("ao fetched the schema").hasValue(0);
+            assertThat(project.root().resolve("ran-remote")).doesNotExist();
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aFifoRefCycleOrBadRegexIsOneLineAtOnce() throws Exception {
+        Path fifo = project.root().resolve("schema.fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        schemaSkill("fifo", "{\"type\": \"object\", \"properties\": {\"x\": {\"$ref\": \"" + fifo.toUri() + "\"}}}");
+        long start = System.nanoTime();
+        assertRefused(project.ao().run(30, "run", "fifo", "-p", "x=1"), 2, "parameters_schema.properties.x.$ref", fifo.toUri().toString());
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+
+        schemaSkill("cycle", "{\"type\": \"object\", \"properties\": {\"x\": {\"$ref\": \"#/$defs/a\"}}, \"$defs\": {\"a\": {\"$ref\": \"#/$defs/a\"}}}");
+        assertRefused(project.ao().run("run", "cycle", "-p", "x=1"), 2, "parameters_schema.$defs.a.$ref: reference cycle");
+        schemaSkill("self", "{\"$ref\": \"#\"}");
+        assertRefused(project.ao().run("run", "self"), 2, "parameters_schema.$ref: reference cycle");
+        schemaSkill("regex", "{\"type\": \"object\", \"properties\": {\"x\": {\"type\": \"string\", \"pattern\": \"((\"}}}");
+        assertRefused(project.ao().run("run", "regex", "-p", "x=1"), 2, "parameters_schema.properties.x.pattern: not a valid regular expression");
+        Ao.Result v = project.ao().run("script", "validate", "skills/regex", "skills/cycle");
+        assertThat(v.exit()).as(v.toString()).isEqualTo(2);
+        assertThat(v.stdout() + v.stderr()).contains("reference cycle").contains("not a valid regular expression").doesNotContain("Exception");
+    }
+
+    @Test
+    void secretsComeFromFilesOrEnvAndNeverShowInErrors() throws Exception {
+        String secret = "s3cr3t-" + System.nanoTime();
+        project.write("token.txt", secret + "\n");
+        Ao.Result f = project.ao().run("run", "greet", "-p", "name=Ada", "-p", "token=@token.txt", "--keep-workspace");
+        assertThat(f.exit()).as(f.toString()).isZero();
+        assertThat(report(project.runIds().get(0)).path("params").path("token").asText()).isEqualTo(secret);
+        assertThat(f.stdout() + f.stderr()).doesNotContain(secret);
+        Ao.Result e = project.ao().env("MY_TOKEN", secret).run("run", "greet", "-p", "name=Ada", "-p", "token=env:MY_TOKEN", "--keep-workspace");
+        assertThat(e.exit()).as(e.toString()).isZero();
+        assertThat(report(project.runIds().get(1)).path("params").path("token").asText()).isEqualTo(secret);
+        Ao.Result lit = project.ao().run("run", "greet", "-p", "name=@@ada", "--keep-workspace");
+        assertThat(report(project.runIds().get(2)).path("params").path("name").asText()).as(lit.toString()).isEqualTo("@ada");
+        for (String id : project.runIds()) {
+            for (Path file : TestProject.filesUnder(project.runDir(id))) {
+                if (!file.startsWith(project.runDir(id).resolve("workspace"))) assertThat(project.read(file)).as(file.toString()).doesNotContain(secret);
+            }
+        }
+        deleteRuns();
+
+        assertRefused(project.ao().run("run", "greet", "-p", "name=x", "-p", "token=@missing.txt"), 2,
+                "parameter 'token': no such file " + project.root().resolve("missing.txt"));
+        assertRefused(project.ao().run("run", "greet", "-p", "name=x", "-p", "token=env:AO_TEST_UNSET"), 2,
+                "parameter 'token'", "'AO_TEST_UNSET' is not set");
+        Files.write(project.root().resolve("nul.txt"), new byte[] {'a', 0, 'b'});
+        assertRefused(project.ao().run("run", "greet", "-p", "name=@nul.txt"), 2, "parameter 'name' contains a NUL byte");
+
+        project.write("skills/vault/SKILL.md", "---\nname: vault\ndescription: d\n---\nBody.\n");
+        project.write("skills/vault/script.json", "{\"script_file\": \"v.sh\", \"parameters_schema\": {\"type\": \"object\", \"required\": [\"pin\"],"
+                + " \"properties\": {\"pin\": {\"type\": \"integer\", \"secret\": true}, \"code\": {\"type\": \"string\", \"secret\": true,"
+                + " \"enum\": [\"a\", \"b\"]}}}}");
+        project.script("skills/vault/v.sh", "#!/bin/bash\necho ran\n");
+        Ao.Result bad = project.ao().run("run", "vault", "-p", "pin=NotAnInt99", "-p", "code=NotAnInt99");
+        assertRefused(bad, 2, "parameter 'pin' must be an integer, got a value that is not an integer", "parameter 'code'");
+        assertThat(bad.stderr()).doesNotContain("NotAnInt99");
+        // no terminal here: a missing secret is the usual error, never a prompt
+        assertRefused(project.ao().run("run", "vault"), 2, "missing required parameter 'pin'");
+    }
+
+    private void deleteRuns() throws Exception {
+        try (var walk = Files.walk(project.runs())) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
+    void aDetachedRunKeepsItsSecretsOffEveryCommandLine() throws Exception {
+        String secret = "canary-" + System.nanoTime();
+        project.write("skills/sleepy/SKILL.md", "---\nname: sleepy\ndescription: d\n---\nBody.\n");
+        project.write("skills/sleepy/script.json", "{\"script_file\": \"s.sh\", \"parameters_schema\": {\"type\": \"object\","
+                + " \"properties\": {\"token\": {\"type\": \"string\", \"secret\": true}, \"key\": {\"type\": \"string\", \"secret\": true}}}}");
+        project.script("skills/sleepy/s.sh", "#!/bin/bash\necho started > \"$AO_WORKSPACE/started\"\nsleep 4\n"
+                + "echo \"token of ${#AO_PARAM_TOKEN} characters, key $AO_PARAM_KEY\"\n");
+        Path keyFile = project.write("key.txt", "k-123\n");
+        Ao.Result r = project.ao().run("run", "sleepy", "-p", "token=" + secret, "-p", "key=@key.txt", "--detach");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        // read once by the launcher: a file (or /dev/stdin) gone by the time the supervisor starts is no matter
+        Files.delete(keyFile);
+        String id = r.stdout().strip();
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Files.exists(project.runDir(id).resolve("workspace/started")) && System.nanoTime() < end) Thread.sleep(100);
+        assertThat(project.runDir(id).resolve("workspace/started")).as("the script started").exists();
+        List<String> seen = new ArrayList<>();
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    if (new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8).contains(secret)) seen.add(p.toString());
+                } catch (Exception gone) {
+                    // the process ended while we looked
+                }
+            }
+        }
+        assertThat(seen).as("processes with the secret on their command line").isEmpty();
+        assertThat(project.runDir(id).resolve(".params-in.json")).as("handed over and deleted").doesNotExist();
+        JsonNode done = null;
+        while (System.nanoTime() < end) {
+            done = JSON.readTree(project.runDir(id).resolve("run.json").toFile());
+            if (done.path("state").asText().equals("succeeded")) break;
+            Thread.sleep(200);
+        }
+        assertThat(done.path("state").asText()).as(String.valueOf(done)).isEqualTo("succeeded");
+        assertThat(done.path("summary").asText()).isEqualTo("token of " + secret.length() + " characters, key ***");
+        for (Path f : TestProject.filesUnder(project.runDir(id))) assertThat(project.read(f)).as(f.toString()).doesNotContain(secret);
+    }
+
+    @Test
+    void runIdsThatAreNotAReservedDetachedRunAreRefused() throws Exception {
+        Ao.Result done = project.ao().run("run", "greet", "-p", "name=Ada");
+        assertThat(done.exit()).as(done.toString()).isZero();
+        String id = project.runIds().get(0);
+        Map<Path, String> before = new LinkedHashMap<>();
+        for (Path f : TestProject.filesUnder(project.runDir(id))) before.put(f, project.read(f));
+        for (String bad : List.of("../../x", "20240101-000000-000-abcd", "x", id)) {
+            Ao.Result r = project.ao().run("run", "greet", "-p", "name=Eve", "--run-id", bad);
+            assertThat(r.exit()).as(bad + ": " + r).isEqualTo(2);
+            assertThat(r.stderr().strip().lines().count()).as(r.stderr()).isEqualTo(1);
+            assertThat(r.stderr()).startsWith("ao: --run-id");
+        }
+        assertThat(project.runIds()).containsExactly(id);
+        Map<Path, String> after = new LinkedHashMap<>();
+        for (Path f : TestProject.filesUnder(project.runDir(id))) after.put(f, project.read(f));
+        assertThat(after).isEqualTo(before);
+        assertThat(project.root().getParent().resolve("x")).doesNotExist();
+    }
+
+    @Test
+    void configValuesThatOverflowOrMeanNothingAreOneLine() {
+        project.config("[scripts]\nexecution_timeout = 4294967297\n");
+        assertRefused(project.ao().run("run", "greet", "-p", "name=x"), 2, "config.toml:2", "'scripts.execution_timeout' is out of range");
+        project.config("[scripts]\nexecution_timeout = 60\n");
+        assertRefused(project.ao().env("AO_SCRIPTS_EXECUTION_TIMEOUT", "4294967297").run("run", "greet", "-p", "name=x"), 2,
+                "env AO_SCRIPTS_EXECUTION_TIMEOUT", "out of range");
+        for (String size : List.of("8388608T", "99999999999999999999G")) {
+            project.config("[sandbox]\nmax_file_size = \"" + size + "\"\n");
+            assertRefused(project.ao().run("run", "greet", "-p", "name=x"), 2, "config.toml:2", "sandbox.max_file_size is too large");
+        }
+        project.config("[sandbox]\nmax_processes = 0\n");
+        assertRefused(project.ao().run("run", "greet", "-p", "name=x"), 2, "config.toml:2", "sandbox.max_processes must be at least 1");
+        project.config("[sandbox]\n\ndeny_read = [\"~/.aws/*\"]\n");
+        assertRefused(project.ao().run("run", "greet", "-p", "name=x"), 2, "config.toml:3", "sandbox.deny_read entry \"~/.aws/*\" is a glob");
+    }
+
+    @Test
+    void aWildcardEnvDemandNeedsApprovalAndLeaksNothing() throws Exception {
+        String canary = "canary-" + System.nanoTime();
+        project.write("skills/greedy/SKILL.md", "---\nname: greedy\ndescription: d\n---\nBody.\n");
+        project.write("skills/greedy/script.json", "{\"script_file\": \"g.sh\", \"demands\": {\"env\": [\"*\"]}}");
+        project.script("skills/greedy/g.sh", "#!/bin/bash\necho \"$MY_TOKEN\"\nenv > \"$AO_WORKSPACE/env.txt\"\n");
+        Ao.Result r = project.ao().env("MY_TOKEN", canary).run("run", "greedy", "--keep-workspace");
+        assertThat(r.exit()).as(r.toString()).isEqualTo(126);
+        assertThat(r.stdout() + r.stderr()).doesNotContain(canary).contains("MY_TOKEN (from \"*\")");
+        for (Path f : TestProject.filesUnder(project.root().resolve(".ao"))) assertThat(project.read(f)).as(f.toString()).doesNotContain(canary);
+        JsonNode run = JSON.readTree(project.runDir(project.runIds().get(0)).resolve("run.json").toFile());
+        assertThat(run.path("state").asText()).isEqualTo("rejected");
+        assertThat(project.runDir(project.runIds().get(0)).resolve("workspace/env.txt")).doesNotExist();
+        Ao.Result lint = project.ao().run("skill", "lint", "skills/greedy");
+        assertThat(lint.stdout() + lint.stderr()).contains("warning: demands.env \"*\"");
     }
 }

@@ -158,4 +158,19 @@ class TtyIT {
                 .contains("canceled while waiting for approval");
         assertThat(project.read(project.runDir(id).resolve("stdout.log"))).as("the script never ran").isEmpty();
     }
+
+    @Test
+    void aMissingRequiredSecretIsAskedForWithoutEcho() throws Exception {
+        String secret = "typed-" + UUID.randomUUID().toString().substring(0, 8);
+        project.write("skills/vault/SKILL.md", "---\nname: vault\ndescription: needs a token\n---\n");
+        project.write("skills/vault/script.json", "{\"script_file\": \"v.sh\", \"parameters_schema\": {\"type\": \"object\","
+                + " \"required\": [\"token\"], \"properties\": {\"token\": {\"type\": \"string\", \"secret\": true}}}}");
+        project.script("skills/vault/v.sh", "#!/bin/bash\necho \"token of ${#AO_PARAM_TOKEN} characters\"\n");
+        start("run", "vault");
+        await(s -> s.contains("token (secret, not shown):"), Duration.ofSeconds(30));
+        tmux("send-keys", "-t", session, "-l", secret);
+        tmux("send-keys", "-t", session, "Enter");
+        String after = await(s -> s.contains("EXIT="), Duration.ofSeconds(30));
+        assertThat(after).contains("token of " + secret.length() + " characters").contains("EXIT=0").doesNotContain(secret);
+    }
 }

@@ -31,11 +31,11 @@ public record ConfigKey(String name, Type type, Object defaultValue, String help
     public static final ConfigKey SKILL_PATHS = new ConfigKey("skills.paths", Type.STRING_LIST,
             List.of("skills", "dotcodex/skills"), "folders searched for skills, relative to the project root");
     public static final ConfigKey DENY_READ = new ConfigKey("sandbox.deny_read", Type.STRING_LIST, List.of(),
-            "paths hidden from every run, on top of ~/.ssh, ~/.gnupg and other credentials");
+            "paths (not globs) hidden from every run, on top of ~/.ssh, ~/.gnupg and other credentials");
     public static final ConfigKey ENV_INCLUDE = new ConfigKey("sandbox.env_include", Type.STRING_LIST, List.of(),
             "env var names or globs passed to scripts on top of the core set");
     public static final ConfigKey MAX_PROCESSES = new ConfigKey("sandbox.max_processes", Type.INT, 256,
-            "processes a run may have at once");
+            "processes a run may have at once (at least 1)");
     public static final ConfigKey MAX_FILE_SIZE = new ConfigKey("sandbox.max_file_size", Type.SIZE, "8G",
             "largest file a run may write (e.g. 512M, 8G)");
     public static final ConfigKey MAX_MEMORY = new ConfigKey("sandbox.max_memory", Type.SIZE, "4G",

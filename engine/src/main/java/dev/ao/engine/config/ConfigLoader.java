@@ -110,11 +110,11 @@ public final class ConfigLoader {
             if (value != null) values.put(name, new ConfigValue(value, "flag"));
         });
         Path state = project.map(p -> p.resolve(".ao")).orElse(userStateDir());
-        validateSemantics(values);
+        validateSemantics(values, project.map(p -> p.resolve("dotcodex").resolve("config.toml")).orElse(null));
         return new AoConfig(Map.copyOf(values), project, state, List.copyOf(read), userFile);
     }
 
-    private void validateSemantics(Map<String, ConfigValue> values) {
+    private void validateSemantics(Map<String, ConfigValue> values, Path projectFile) {
         ConfigValue mode = values.get(ConfigKey.SANDBOX_MODE.name());
         if (!List.of("read-only", "workspace-write", "danger-full-access").contains(String.valueOf(mode.value()))) {
             throw AoException.usage(mode.origin() + ": sandbox_mode = \"" + mode.value()
@@ -124,9 +124,28 @@ public final class ConfigLoader {
         if ((Integer) timeout.value() <= 0) {
             throw AoException.usage(timeout.origin() + ": scripts.execution_timeout must be a positive number of seconds");
         }
+        ConfigValue procs = values.get(ConfigKey.MAX_PROCESSES.name());
+        if ((Integer) procs.value() < 1) {
+            throw AoException.usage(procs.origin() + ": sandbox.max_processes must be at least 1, got " + procs.value());
+        }
         for (ConfigKey k : List.of(ConfigKey.MAX_FILE_SIZE, ConfigKey.MAX_MEMORY)) {
             ConfigValue v = values.get(k.name());
             parseSize(String.valueOf(v.value()), k.name(), v.origin());
+        }
+        ConfigValue deny = values.get(ConfigKey.DENY_READ.name());
+        @SuppressWarnings("unchecked")
+        List<String> denied = (List<String>) deny.value();
+        boolean fromProject = projectFile != null && deny.origin().startsWith(projectFile.toString());
+        for (String p : denied) {
+            // a glob would be taken as a file name that does not exist, hiding nothing without a word
+            if (p.contains("*") || p.contains("?") || p.contains("[")) {
+                throw AoException.usage(deny.origin() + ": sandbox.deny_read entry \"" + p + "\" is a glob; list the paths themselves");
+            }
+            boolean absolute = p.startsWith("/") || p.equals("~") || p.startsWith("~/");
+            if (p.isBlank() || (!absolute && !fromProject)) {
+                throw AoException.usage(deny.origin() + ": sandbox.deny_read entry \"" + p + "\" must be an absolute path or start with ~/"
+                        + " (relative paths are allowed in the project's dotcodex/config.toml, against the project root)");
+            }
         }
     }
 
@@ -240,6 +259,8 @@ public final class ConfigLoader {
                 return v.asText();
             case INT:
                 if (!v.isIntegralNumber()) throw wrongType(origin, name, "an integer", v);
+                // asInt() would wrap 4294967297 round to 1
+                if (!v.canConvertToInt()) throw AoException.usage(origin + ": key '" + name + "' is out of range: " + v + " (at most " + Integer.MAX_VALUE + ")");
                 return v.asInt();
             case BOOL:
                 if (!v.isBoolean()) throw wrongType(origin, name, "true or false", v);
@@ -282,6 +303,9 @@ public final class ConfigLoader {
                 try {
                     return Integer.parseInt(s);
                 } catch (NumberFormatException e) {
+                    if (s.matches("[+-]?\\d+")) {
+                        throw AoException.usage(origin + ": " + key.name() + " is out of range: " + s + " (at most " + Integer.MAX_VALUE + ")");
+                    }
                     throw AoException.usage(origin + ": " + key.name() + " must be an integer, got \"" + raw + "\"");
                 }
             case BOOL:
@@ -306,14 +330,29 @@ public final class ConfigLoader {
         if (!m.matches()) {
             throw AoException.usage(origin + ": " + key + " must be a size like 512M or 8G, got \"" + s + "\"");
         }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "K" -> n << 10;
-            case "M" -> n << 20;
-            case "G" -> n << 30;
-            case "T" -> n << 40;
-            default -> n;
+        int shift = switch (m.group(2)) {
+            case "K" -> 10;
+            case "M" -> 20;
+            case "G" -> 30;
+            case "T" -> 40;
+            default -> 0;
         };
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw tooLarge(s, key, origin);
+        }
+        // a shift past 63 bits would wrap to a small or negative size, which meant "no limit"
+        if (n > (Long.MAX_VALUE >> shift)) throw tooLarge(s, key, origin);
+        if (n == 0) {
+            throw AoException.usage(origin + ": " + key + " must be at least 1 byte (or \"unlimited\"), got \"" + s + "\"");
+        }
+        return n << shift;
+    }
+
+    private static AoException tooLarge(String s, String key, String origin) {
+        return AoException.usage(origin + ": " + key + " is too large: \"" + s + "\" (at most 8388607T; or \"unlimited\")");
     }
 
     public static String expandHome(String p) {

@@ -23,6 +23,13 @@ import java.util.Map;
 public final class DetachedRuns {
     public static final String APPROVAL = "approval.json";
     public static final String SUPERVISOR_LOG = "supervisor.log";
+    /** The parameters handed to the supervisor: read once and deleted, so no secret sits on its command line. */
+    public static final String PARAMS_IN = ".params-in.json";
+    static final String PLACEHOLDER_REASON = "starting a detached supervisor";
+    private static final java.util.regex.Pattern RUN_ID = java.util.regex.Pattern.compile("\\d{8}-\\d{6}-\\d{3}-[0-9a-f]{4}");
+
+    /** What {@link #takeParams} gives back: the {@code -p} values as typed, and the literal ones. */
+    public record Params(List<String> typed, List<String> literal) {}
 
     private DetachedRuns() {}
 
@@ -31,12 +38,13 @@ public final class DetachedRuns {
         String id = store.newRunDir();
         RunRecord placeholder = new RunRecord(id, prepared.spec().label(), prepared.spec().skill(),
                 prepared.spec().scriptFile().toString(), null, prepared.spec().source(), RunState.QUEUED, null,
-                "starting a detached supervisor", Instant.now().toString(), null, null, null, prepared.timeoutSeconds(),
+                PLACEHOLDER_REASON, Instant.now().toString(), null, null, null, prepared.timeoutSeconds(),
                 // supervised by this launcher until the spawned supervisor is known: a death in between is seen as lost
                 prepared.params().masked(), null, RunRecord.Supervisor.current(), null, null, null, null, null,
                 store.dir(id).resolve(RunStore.STDOUT).toString(), store.dir(id).resolve(RunStore.STDERR).toString(), null,
                 cwd.toString());
         store.write(placeholder);
+        writeParams(store.dir(id).resolve(PARAMS_IN), prepared.request());
         List<String> cmd = new ArrayList<>(command);
         cmd.add("--run-id");
         cmd.add(id);
@@ -50,6 +58,66 @@ public final class DetachedRuns {
             throw new AoException(ExitCode.FAILED, "cannot start a detached run: " + e.getMessage());
         }
         return id;
+    }
+
+    /** Owner-only from the moment it exists: the values may be secrets. */
+    private static void writeParams(Path file, RunRequest req) {
+        ObjectNode n = RunStore.JSON.createObjectNode();
+        req.params().forEach(n.putArray("typed")::add);
+        req.literalParams().forEach(n.putArray("literal")::add);
+        try (var ch = Files.newByteChannel(file, java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
+            ch.write(java.nio.ByteBuffer.wrap(RunStore.toJson(n)));
+        } catch (IOException e) {
+            throw new AoException(ExitCode.FAILED, file + ": cannot hand the parameters to the detached run: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Refuses a {@code --run-id} that is not a folder {@link #launch} reserved and no supervisor has taken yet: a
+     * path, a made-up id, or a run that already ran must never be written into.
+     */
+    public static void requireReserved(RunStore store, String id) {
+        if (id == null || !RUN_ID.matcher(id).matches()) {
+            throw AoException.usage("--run-id '" + id + "' is not a run id (yyyyMMdd-HHmmss-SSS-xxxx); it is only for the detached runs ao starts itself");
+        }
+        Path json = store.dir(id).resolve(RunStore.RUN_JSON);
+        RunRecord r;
+        try {
+            r = RunStore.JSON.readValue(json.toFile(), RunRecord.class);
+        } catch (IOException e) {
+            throw AoException.usage("--run-id " + id + ": no run folder reserved for a detached run under " + store.runsDir());
+        }
+        if (r.state() != RunState.QUEUED || !PLACEHOLDER_REASON.equals(r.reason())) {
+            throw alreadyStarted(id, r.state());
+        }
+    }
+
+    private static AoException alreadyStarted(String id, RunState state) {
+        return AoException.usage("--run-id " + id + ": that run is " + state.id() + " and was already started; a run id is used once");
+    }
+
+    /** The detached supervisor's parameters: read from the reserved folder, and deleted before anything runs. */
+    public static Params takeParams(RunStore store, String id) {
+        requireReserved(store, id);
+        Path f = store.dir(id).resolve(PARAMS_IN);
+        if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) throw alreadyStarted(id, RunState.QUEUED);
+        try {
+            JsonNode n = RunStore.JSON.readTree(f.toFile());
+            List<String> typed = new ArrayList<>();
+            List<String> literal = new ArrayList<>();
+            n.path("typed").forEach(v -> typed.add(v.asText()));
+            n.path("literal").forEach(v -> literal.add(v.asText()));
+            return new Params(typed, literal);
+        } catch (IOException e) {
+            throw new AoException(ExitCode.FAILED, f + ": cannot read the detached run's parameters: " + e.getMessage());
+        } finally {
+            try {
+                Files.deleteIfExists(f);
+            } catch (IOException ignored) {
+                // left behind in the owner-only run folder; the run goes on
+            }
+        }
     }
 
     /** A detached run waits for a decision written into its folder by {@link #decide}. */

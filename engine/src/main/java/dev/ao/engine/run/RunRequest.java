@@ -1,20 +1,44 @@
 package dev.ao.engine.run;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One {@code ao run}, as options say it. Nulls mean "not given": the script's or the config's value applies.
  *
- * @param runId      a run folder already reserved (detached runs: the launcher prints the id before the run starts)
- * @param allowRead  paths the script may read although the sandbox would hide them (--allow-read)
- * @param allowWrite paths the script may write besides its workspace (--allow-write, workspace-write only)
+ * @param params        {@code key=value} as typed after {@code -p}: {@code @FILE}, {@code env:VAR} and {@code @@text}
+ *                      are read (see {@link dev.ao.engine.script.ParameterBinder#readSources})
+ * @param runId         a run folder already reserved (detached runs: the launcher prints the id before the run starts)
+ * @param literalParams {@code key=value} taken exactly as given: a form field, a value typed at a hidden prompt
+ * @param allowRead     paths the script may read although the sandbox would hide them (--allow-read)
+ * @param allowWrite    paths the script may write besides its workspace (--allow-write, workspace-write only)
  */
 public record RunRequest(String target, List<String> params, Integer timeoutSeconds, String sandbox, Boolean network,
                          Path workspace, boolean keepWorkspace, boolean approve, Path cwd, String runId,
-                         List<Path> allowRead, List<Path> allowWrite) {
+                         List<String> literalParams, List<Path> allowRead, List<Path> allowWrite) {
 
+    public RunRequest {
+        params = List.copyOf(params);
+        literalParams = literalParams == null ? List.of() : List.copyOf(literalParams);
+        allowRead = allowRead == null ? List.of() : List.copyOf(allowRead);
+        allowWrite = allowWrite == null ? List.of() : List.copyOf(allowWrite);
+    }
+
+    /** A request from a form (the TUI): every value is literal. */
     public static RunRequest of(String target, List<String> params, Path cwd) {
-        return new RunRequest(target, params, null, null, null, null, false, false, cwd, null, List.of(), List.of());
+        return new RunRequest(target, List.of(), null, null, null, null, false, false, cwd, null, params, List.of(), List.of());
+    }
+
+    /** The same request with more literal values (the secrets a person typed at a prompt). */
+    public RunRequest withLiteral(List<String> more) {
+        List<String> all = new ArrayList<>(literalParams);
+        all.addAll(more);
+        return new RunRequest(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, all, allowRead, allowWrite);
+    }
+
+    /** The same request with its parameters replaced (a detached run reads them from its folder). */
+    public RunRequest withParams(List<String> typed, List<String> literal) {
+        return new RunRequest(target, typed, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, literal, allowRead, allowWrite);
     }
 }

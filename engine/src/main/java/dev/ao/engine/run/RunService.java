@@ -92,13 +92,19 @@ public final class RunService {
     }
 
     public Prepared prepare(RunRequest req) {
+        if (req.runId() != null) DetachedRuns.requireReserved(store, req.runId());
         ScriptSpec spec = ScriptResolver.resolve(req.target(), req.cwd(), catalog, config.skillPaths());
         List<String> allowed = config.allowedExtensions();
         if (!allowed.contains(spec.extension())) {
             throw AoException.refused(spec.scriptFile() + ": extension '" + spec.extension()
                     + "' is not in [scripts] allowed_extensions (" + String.join(", ", allowed) + ")");
         }
-        BoundParameters params = ParameterBinder.bind(spec, req.params()).resolvePaths(spec.parametersSchema(), req.cwd());
+        Map<String, List<String>> raw = rawParams(req);
+        BoundParameters params = ParameterBinder.bind(spec, raw).resolvePaths(spec.parametersSchema(), req.cwd());
+        // files and env vars are read once, here: a detached supervisor gets the values (@/dev/stdin cannot be read twice)
+        List<String> read = new ArrayList<>();
+        raw.forEach((k, vs) -> vs.forEach(v -> read.add(k + "=" + v)));
+        req = req.withParams(List.of(), read);
         String modeText = req.sandbox() != null ? req.sandbox() : spec.sandbox() != null ? spec.sandbox() : config.sandboxMode();
         SandboxMode mode = SandboxMode.parse(modeText, req.sandbox() != null ? "--sandbox" : spec.sandbox() != null
                 ? String.valueOf(spec.specFile()) : config.origin(ConfigKey.SANDBOX_MODE));
@@ -137,7 +143,20 @@ public final class RunService {
         String why = null;
         if (spec.approvalRequired()) why = "script.json says risk: approval_required";
         if (mode == SandboxMode.DANGER_FULL_ACCESS) why = (why == null ? "" : why + "; ") + "sandbox danger-full-access";
+        String envWhy = EnvPolicy.approvalReason(env, spec.demands());
+        if (envWhy != null) why = (why == null ? "" : why + "; ") + envWhy;
         return new Prepared(req, spec, params, interpreter, mode, network, timeout, why, bwrap, prlimit, setpriv);
+    }
+
+    /** {@code -p} values with files and env vars read, then the literal ones; a key in both lists repeats, as -p does. */
+    private Map<String, List<String>> rawParams(RunRequest req) {
+        Map<String, List<String>> raw = new LinkedHashMap<>(ParameterBinder.readSources(ParameterBinder.parsePairs(req.params()), req.cwd(), env));
+        ParameterBinder.parsePairs(req.literalParams()).forEach((k, v) -> raw.merge(k, v, (a, b) -> {
+            List<String> all = new ArrayList<>(a);
+            all.addAll(b);
+            return all;
+        }));
+        return raw;
     }
 
     /** Records the run as queued; {@link Active#await} then approves, runs and finishes it. */
@@ -211,7 +230,12 @@ public final class RunService {
         private void transition(RunRecord next, Map<String, ?> detail) {
             record = next;
             store.write(next);
-            store.event(next.id(), next.state(), detail);
+            try {
+                store.event(next.id(), next.state(), detail);
+            } catch (AoException e) {
+                // no room for the event line (a full disk): run.json, written first, holds the state
+                listener.warning(e.getMessage());
+            }
             listener.state(next);
         }
 
@@ -461,6 +485,9 @@ public final class RunService {
             return "process limit reached (sandbox.max_processes = " + limits.maxProcesses() + "); exit code " + exit;
         }
         String tail = String.join("\n", RunLogs.lastLines(stderr, 20));
+        if (tail.toLowerCase(java.util.Locale.ROOT).contains("no space left on device")) {
+            return "no space left on device (exit code " + exit + "); free space where the run writes, or lower sandbox.max_disk";
+        }
         String hint = SandboxHints.explain(tail, policy);
         if (hint != null) return "exit code " + exit + "; " + hint;
         if (exit > 128 && exit < 160) return "killed by signal " + (exit - 128) + " (exit code " + exit + ")";

@@ -98,7 +98,20 @@ public final class RunStore {
     }
 
     public void write(RunRecord r) {
-        writeAtomically(dir(r.id()).resolve(RUN_JSON), toJson(r));
+        Path file = dir(r.id()).resolve(RUN_JSON);
+        byte[] json = toJson(r);
+        try {
+            writeAtomically(file, json);
+        } catch (AoException e) {
+            // a full disk has no room for the temporary copy; the file's own blocks are freed by the truncate and
+            // reused, so the run still ends recorded rather than lost (a reader may then see a half-written file:
+            // read() treats that as damage and the run as lost, the same as before)
+            try {
+                Files.write(file, json, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            } catch (IOException again) {
+                throw e;
+            }
+        }
     }
 
     public static byte[] toJson(Object o) {

@@ -44,7 +44,8 @@ public final class SkillLib {
     public static Path pythonDir(Path stateDir) throws IOException {
         Path dir = stateDir.resolve("lib").resolve(Bundled.HASH).resolve("python");
         Path file = dir.resolve(FILE);
-        if (Files.isRegularFile(file) && Files.size(file) == Bundled.CONTENT.length
+        removeStrangers(dir);
+        if (Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.size(file) == Bundled.CONTENT.length
                 && Arrays.equals(Files.readAllBytes(file), Bundled.CONTENT)) {
             return dir;
         }
@@ -66,6 +67,22 @@ public final class SkillLib {
             Files.deleteIfExists(tmp);
         }
         return dir;
+    }
+
+    /**
+     * The folder is put first on every run's PYTHONPATH: anything in it but {@code ao_skill.py} (a planted
+     * {@code json.py}, a {@code __pycache__} a danger-full-access run left) would run inside later runs. Removed.
+     */
+    private static void removeStrangers(Path dir) throws IOException {
+        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (var entries = Files.list(dir)) {
+            for (Path e : entries.toList()) {
+                String n = e.getFileName().toString();
+                if (n.equals(FILE) && Files.isRegularFile(e, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+                RunService.deleteTree(e);
+                Files.deleteIfExists(e);
+            }
+        }
     }
 
     static String sha256(byte[] content) {

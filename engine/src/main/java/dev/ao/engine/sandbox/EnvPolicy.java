@@ -64,11 +64,46 @@ public final class EnvPolicy {
         return new Result(out, secrets, dropped);
     }
 
+    /** A {@code demands.env} entry that names variables by pattern ({@code *}, {@code AWS_*}) rather than one by name. */
+    public static boolean isWildcard(String entry) {
+        return entry.contains("*") || entry.contains("?") || entry.contains("[");
+    }
+
+    /**
+     * Why {@code demands.env} needs a person's approval, or null: it names secret-looking variables, or takes
+     * variables by wildcard. Wildcards are resolved against {@code host} so the reason lists what would be passed;
+     * names only, never values.
+     */
+    public static String approvalReason(Map<String, String> host, Demands demands) {
+        List<String> parts = new ArrayList<>();
+        List<String> named = new ArrayList<>();
+        for (String v : demands.env()) {
+            if (!isWildcard(v) && looksSecret(v) && !named.contains(v)) named.add(v);
+        }
+        List<String> secretGroups = new ArrayList<>(named.isEmpty() ? List.of() : List.of(names(named)));
+        List<String> plainWildcards = new ArrayList<>();
+        for (String w : demands.env()) {
+            if (!isWildcard(w)) continue;
+            List<String> matched = host.keySet().stream().filter(k -> matchesAny(k, List.of(w))).sorted().toList();
+            List<String> secret = matched.stream().filter(EnvPolicy::looksSecret).toList();
+            if (!secret.isEmpty()) secretGroups.add(names(secret) + " (from \"" + w + "\")");
+            else plainWildcards.add("\"" + w + "\" (" + matched.size() + " set now" + (matched.isEmpty() ? "" : ": " + names(matched)) + ")");
+        }
+        if (!secretGroups.isEmpty()) parts.add("demands.env passes secret-looking variables: " + String.join(", ", secretGroups));
+        if (!plainWildcards.isEmpty()) parts.add("demands.env passes variables by wildcard " + String.join(", ", plainWildcards));
+        return parts.isEmpty() ? null : String.join("; ", parts);
+    }
+
+    private static String names(List<String> names) {
+        int shown = Math.min(names.size(), 12);
+        return String.join(", ", names.subList(0, shown)) + (names.size() > shown ? " and " + (names.size() - shown) + " more" : "");
+    }
+
     /** Names of demanded env vars that are not set, in the order the script lists them. */
     public static List<String> missing(Map<String, String> host, Demands demands) {
         List<String> out = new ArrayList<>();
         for (String v : demands.env()) {
-            if (!v.contains("*") && (host.get(v) == null || host.get(v).isEmpty())) out.add(v);
+            if (!isWildcard(v) && (host.get(v) == null || host.get(v).isEmpty())) out.add(v);
         }
         return out;
     }
@@ -76,7 +111,7 @@ public final class EnvPolicy {
     private static boolean matchesAny(String name, List<String> globs) {
         for (String g : globs) {
             if (g.equals(name)) return true;
-            if (g.contains("*") || g.contains("?")) {
+            if (isWildcard(g)) {
                 PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + g);
                 if (m.matches(Path.of(name))) return true;
             }

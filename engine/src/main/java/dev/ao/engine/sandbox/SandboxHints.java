@@ -17,17 +17,24 @@ public final class SandboxHints {
             "temporary failure in name resolution", "could not resolve host", "name or service not known",
             "failed to establish a new connection", "no route to host");
 
+    private static final List<String> MISSING_WORDS = List.of("no such file", "not found", "cannot access", "can't open",
+            "cannot open", "does not exist", "permission denied", "not a directory");
+
     private SandboxHints() {}
 
     /** One clause to append to the failure reason, or null when the sandbox does not explain it. */
     public static String explain(String stderrTail, SandboxPolicy p) {
         if (stderrTail == null || stderrTail.isEmpty() || !p.confined()) return null;
-        Matcher m = PATH.matcher(stderrTail);
-        while (m.find()) {
-            Path path = Path.of(m.group(1)).normalize();
-            if (path.startsWith(SandboxPolicy.RUN_DIR) || !Files.exists(path) || visible(path, p)) continue;
-            return path + " exists on the host but is not visible in the sandbox; pass it as a path parameter or use --allow-read "
-                    + path + (p.mode() == SandboxMode.WORKSPACE_WRITE ? " (--allow-write to write it)" : "");
+        for (String line : stderrTail.split("\n")) {
+            String l = line.toLowerCase(Locale.ROOT);
+            if (MISSING_WORDS.stream().noneMatch(l::contains)) continue;   // a traceback's own frames name files that are there
+            Matcher m = PATH.matcher(line);
+            while (m.find()) {
+                Path path = Path.of(m.group(1)).normalize();
+                if (path.startsWith(SandboxPolicy.RUN_DIR) || !Files.exists(path) || visible(path, p)) continue;
+                return path + " exists on the host but is not visible in the sandbox; pass it as a path parameter or use --allow-read "
+                        + path + (p.mode() == SandboxMode.WORKSPACE_WRITE ? " (--allow-write to write it)" : "");
+            }
         }
         String lower = stderrTail.toLowerCase(Locale.ROOT);
         if (!p.network()) {
@@ -45,8 +52,10 @@ public final class SandboxHints {
         if (path.startsWith(p.io())) return true;
         if (hiddenIn(path, p)) return false;
         if (path.startsWith("/tmp") || path.startsWith("/run") || path.startsWith("/var/run") || path.startsWith("/dev/shm")) return false;
-        for (Traversal.Step s : p.traversal().steps()) if (s.mask() && path.startsWith(s.path())) return false;
-        return true;
+        // the deepest step on the way decides: a mask hides, a reveal shows (steps are ordered by depth)
+        boolean shown = true;
+        for (Traversal.Step s : p.traversal().steps()) if (path.startsWith(s.path())) shown = !s.mask();
+        return shown;
     }
 
     private static boolean hiddenIn(Path path, SandboxPolicy p) {

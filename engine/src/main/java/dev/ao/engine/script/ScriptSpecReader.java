@@ -53,6 +53,7 @@ public final class ScriptSpecReader {
         JsonNode schema = root.get("parameters_schema");
         if (schema == null || schema.isNull()) schema = emptySchema();
         if (!schema.isObject()) throw AoException.usage(specFile + ": key 'parameters_schema' must be a JSON Schema object");
+        SchemaGuard.require(schema, specFile.toString());
         Integer timeout = null;
         if (root.hasNonNull("timeout")) {
             if (!root.get("timeout").isIntegralNumber() || root.get("timeout").asInt() <= 0) {

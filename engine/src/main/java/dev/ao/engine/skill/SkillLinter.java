@@ -5,12 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.JsonNodePath;
 import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
-import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import dev.ao.engine.AoException;
 import dev.ao.engine.script.ContainedFile;
+import dev.ao.engine.script.SchemaGuard;
 import dev.ao.engine.script.ScriptSpecReader;
 
 import java.io.IOException;
@@ -35,7 +34,6 @@ import java.util.regex.Pattern;
  */
 public final class SkillLinter {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final JsonSchemaFactory SCHEMAS = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
     private static final Pattern NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
     private static final Pattern LINK = Pattern.compile("!?\\[[^\\]]*\\]\\(\\s*<?([^)\\s>]+)>?(?:\\s+\"[^\"]*\")?\\s*\\)");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*(name|description)\\s*\\}\\}");
@@ -335,6 +333,19 @@ public final class SkillLinter {
             }
         }
 
+        JsonNode envDemand = root.path("demands").path("env");
+        for (int i = 0; envDemand.isArray() && i < envDemand.size(); i++) {
+            String v = envDemand.get(i).asText("");
+            int line = keys.line("/demands/env/" + i, 1);
+            if (dev.ao.engine.sandbox.EnvPolicy.isWildcard(v)) {
+                out.add(new Finding(spec, line, Severity.WARNING, "env-demand", "demands.env \"" + v
+                        + "\" passes every matching variable of the caller's environment, secrets too; every run will need approval (name the variables)"));
+            } else if (dev.ao.engine.sandbox.EnvPolicy.looksSecret(v)) {
+                out.add(new Finding(spec, line, Severity.WARNING, "env-demand", "demands.env \"" + v
+                        + "\" looks like a secret; every run will need approval (or pass it as a \"secret\": true parameter: -p k=env:" + v + ")"));
+            }
+        }
+
         if (out.stream().noneMatch(x -> x.severity() == Severity.ERROR)) {
             try {
                 ScriptSpecReader.read(spec);
@@ -361,7 +372,7 @@ public final class SkillLinter {
 
     private static List<Finding> lintSchema(Path spec, JsonNode schema, KeyLines keys) {
         List<Finding> out = new ArrayList<>();
-        JsonSchema meta = SCHEMAS.getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
+        JsonSchema meta = SchemaGuard.factory().getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
         Set<String> reported = new HashSet<>();
         for (ValidationMessage m : sorted(meta.validate(schema))) {
             String pointer = pointer(m.getInstanceLocation());
@@ -371,6 +382,11 @@ public final class SkillLinter {
             if (msg.startsWith("$") && colon > 0) msg = msg.substring(colon + 2);
             out.add(new Finding(spec, keys.line("/parameters_schema" + pointer, 1), Severity.ERROR, "schema",
                     "parameters_schema" + pointer + " is not valid JSON Schema: " + msg));
+        }
+        if (!out.isEmpty()) return out;
+        // before any validator is built from it: refs that would load files or URLs, cycles, broken regexes
+        for (SchemaGuard.Problem p : SchemaGuard.check(schema)) {
+            out.add(new Finding(spec, keys.line("/parameters_schema" + p.pointer(), 1), Severity.ERROR, "schema", p.render()));
         }
         if (!out.isEmpty()) return out;
 
@@ -402,7 +418,7 @@ public final class SkillLinter {
             }
             if (p.has("default") && !p.has("$ref")) {
                 try {
-                    JsonSchema ps = SCHEMAS.getSchema(p);
+                    JsonSchema ps = SchemaGuard.factory().getSchema(p);
                     Set<ValidationMessage> bad = ps.validate(p.get("default"));
                     if (!bad.isEmpty()) {
                         String msg = sorted(bad).get(0).getMessage();

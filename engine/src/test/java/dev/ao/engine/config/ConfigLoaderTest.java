@@ -84,4 +84,58 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.parseSize("lots", "sandbox.max_memory", "f:3")).hasMessageContaining("f:3: sandbox.max_memory");
         assertThat(List.of(ConfigKey.ALL.stream().map(ConfigKey::envName).toArray())).contains("AO_SANDBOX_MAX_FILE_SIZE");
     }
+
+    private static AoConfig load(Path dir, String toml, Map<String, String> env) throws Exception {
+        Path proj = project(dir, toml);
+        Map<String, String> e = new java.util.HashMap<>(env);
+        e.put("HOME", dir.resolve("home").toString());
+        return new ConfigLoader(proj, e).load(Map.of());
+    }
+
+    @Test
+    void integersThatOverflowAreErrorsNotWrappedRound(@TempDir Path d) {
+        assertThatThrownBy(() -> load(d, "[scripts]\n\nexecution_timeout = 4294967297\n", Map.of()))
+                .isInstanceOf(AoException.class)
+                .hasMessageEndingWith("dotcodex/config.toml:3: key 'scripts.execution_timeout' is out of range: 4294967297 (at most 2147483647)");
+        assertThatThrownBy(() -> load(d, "", Map.of("AO_SCRIPTS_EXECUTION_TIMEOUT", "4294967297")))
+                .hasMessage("env AO_SCRIPTS_EXECUTION_TIMEOUT: scripts.execution_timeout is out of range: 4294967297 (at most 2147483647)");
+    }
+
+    @Test
+    void sizesThatOverflowOrAreZeroAreErrors(@TempDir Path d) {
+        assertThatThrownBy(() -> load(d, "[sandbox]\nmax_file_size = \"8388608T\"\n", Map.of()))
+                .hasMessageContaining("config.toml:2: sandbox.max_file_size is too large: \"8388608T\"");
+        assertThatThrownBy(() -> load(d, "[sandbox]\nmax_memory = \"99999999999999999999G\"\n", Map.of()))
+                .isInstanceOf(AoException.class).hasMessageContaining("config.toml:2: sandbox.max_memory is too large");
+        assertThatThrownBy(() -> load(d, "[sandbox]\nmax_file_size = \"0\"\n", Map.of()))
+                .hasMessageContaining("config.toml:2: sandbox.max_file_size must be at least 1 byte");
+        assertThatThrownBy(() -> load(d, "[sandbox]\nmax_file_size = -5\n", Map.of()))
+                .hasMessageContaining("config.toml:2: sandbox.max_file_size must be a size");
+        assertThatThrownBy(() -> load(d, "", Map.of("AO_SANDBOX_MAX_MEMORY", "0K")))
+                .hasMessageStartingWith("env AO_SANDBOX_MAX_MEMORY: sandbox.max_memory must be at least 1 byte");
+        assertThat(ConfigLoader.parseSize("8388607T", "k", "o")).isEqualTo(8388607L << 40);
+        assertThat(ConfigLoader.parseSize("unlimited", "k", "o")).isEqualTo(-1);
+    }
+
+    @Test
+    void maxProcessesMustBeAtLeastOne(@TempDir Path d) {
+        for (String v : List.of("0", "-5")) {
+            assertThatThrownBy(() -> load(d, "[sandbox]\nmax_processes = " + v + "\n", Map.of()))
+                    .hasMessageEndingWith("config.toml:2: sandbox.max_processes must be at least 1, got " + v);
+        }
+        assertThatThrownBy(() -> load(d, "", Map.of("AO_SANDBOX_MAX_PROCESSES", "0")))
+                .hasMessage("env AO_SANDBOX_MAX_PROCESSES: sandbox.max_processes must be at least 1, got 0");
+    }
+
+    @Test
+    void denyReadGlobsAreRefusedAndRelativePathsAnchorAtTheProject(@TempDir Path d) throws Exception {
+        for (String g : List.of("~/.aws/*", "/etc/secret?", "/srv/[ab]")) {
+            assertThatThrownBy(() -> load(d, "[sandbox]\ndeny_read = [\"" + g + "\"]\n", Map.of()))
+                    .hasMessageEndingWith("config.toml:2: sandbox.deny_read entry \"" + g + "\" is a glob; list the paths themselves");
+        }
+        AoConfig c = load(d, "[sandbox]\ndeny_read = [\"secrets\", \"/etc/shadow\"]\n", Map.of());
+        assertThat(c.denyRead()).containsExactly(d.resolve("secrets"), Path.of("/etc/shadow"));
+        assertThatThrownBy(() -> load(d, "", Map.of("AO_SANDBOX_DENY_READ", "secrets")))
+                .hasMessageStartingWith("env AO_SANDBOX_DENY_READ: sandbox.deny_read entry \"secrets\" must be an absolute path");
+    }
 }

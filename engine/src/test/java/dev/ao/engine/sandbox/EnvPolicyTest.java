@@ -34,4 +34,20 @@ class EnvPolicyTest {
         assertThat(r.secretValues()).contains("pw-1234");
         assertThat(EnvPolicy.missing(HOST, new Demands(List.of(), List.of("NOPE", "PATH"), null))).containsExactly("NOPE");
     }
+
+    private static String why(String... env) {
+        return EnvPolicy.approvalReason(HOST, new Demands(List.of(), List.of(env), null));
+    }
+
+    @Test
+    void wildcardsAndSecretLookingDemandsNeedApprovalNamingEveryVariable() {
+        assertThat(why("*")).isEqualTo("demands.env passes secret-looking variables: AWS_SECRET_ACCESS_KEY, DB_PASSWORD, GITHUB_TOKEN (from \"*\")");
+        assertThat(why("GITHUB_TOKEN", "AWS_*")).isEqualTo("demands.env passes secret-looking variables: GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY (from \"AWS_*\")");
+        assertThat(why("MY_*")).isEqualTo("demands.env passes variables by wildcard \"MY_*\" (1 set now: MY_FLAG)");
+        assertThat(why("NOPE_*")).isEqualTo("demands.env passes variables by wildcard \"NOPE_*\" (0 set now)");
+        assertThat(why("MY_FLAG", "AWS_REGION")).isNull();
+        assertThat(why()).isNull();
+        // names only: no value ever reaches the reason
+        for (String v : HOST.values()) if (v.length() > 3) assertThat(why("*")).doesNotContain(v);
+    }
 }

@@ -79,4 +79,66 @@ class ParameterBinderTest {
                 Map.of("anything", List.of("1")), "y.sh");
         assertThat(p.values().get("anything").asText()).isEqualTo("1");
     }
+
+    @Test
+    void aSecretsValueIsInNoError() throws Exception {
+        JsonNode schema = new ObjectMapper().readTree("""
+                {"type": "object", "properties": {
+                   "pin": {"type": "integer", "secret": true},
+                   "code": {"type": "string", "secret": true, "pattern": "^[0-9]+$", "minLength": 40},
+                   "word": {"type": "string", "secret": true, "enum": ["alpha", "beta"]},
+                   "flag": {"type": "boolean", "secret": true},
+                   "blob": {"type": "object", "secret": true},
+                   "plain": {"type": "integer"}}}
+                """);
+        String secret = "NotAnInt99";
+        assertThatThrownBy(() -> ParameterBinder.bind(schema, ParameterBinder.parsePairs(List.of("pin=" + secret, "code=" + secret,
+                "word=" + secret, "flag=" + secret, "blob=" + secret, "plain=" + secret)), "script.json"))
+                .isInstanceOf(AoException.class)
+                .hasMessageContaining("parameter 'pin' must be an integer, got a value that is not an integer")
+                .hasMessageContaining("parameter 'flag' must be true or false, got a value that is not true or false")
+                .hasMessageContaining("parameter 'blob' must be a JSON object, got a value that is not a JSON object")
+                .hasMessageContaining("parameter 'code'")
+                .hasMessageContaining("parameter 'word'")
+                // a plain parameter still says what it got
+                .hasMessageContaining("parameter 'plain' must be an integer, got \"NotAnInt99\"")
+                .satisfies(e -> assertThat(e.getMessage().replace("got \"NotAnInt99\"", "")).doesNotContain(secret));
+    }
+
+    @Test
+    void valuesComeFromFilesEnvOrAsTheyAre(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("token.txt"), "s3cr3t\n");
+        Map<String, List<String>> raw = ParameterBinder.readSources(ParameterBinder.parsePairs(List.of(
+                "a=@token.txt", "b=env:MY_TOKEN", "c=@@handle", "d=plain", "e=mail@example.com")), dir, Map.of("MY_TOKEN", "from-env"));
+        assertThat(raw).containsEntry("a", List.of("s3cr3t")).containsEntry("b", List.of("from-env"))
+                .containsEntry("c", List.of("@handle")).containsEntry("d", List.of("plain")).containsEntry("e", List.of("mail@example.com"));
+        assertThatThrownBy(() -> ParameterBinder.readSources(ParameterBinder.parsePairs(List.of("token=@nope.txt")), dir, Map.of()))
+                .isInstanceOf(AoException.class).hasMessage("parameter 'token': no such file " + dir.resolve("nope.txt"));
+        assertThatThrownBy(() -> ParameterBinder.readSources(ParameterBinder.parsePairs(List.of("token=env:NOT_SET_HERE")), dir, Map.of()))
+                .hasMessageStartingWith("parameter 'token': environment variable 'NOT_SET_HERE' is not set");
+        java.nio.file.Files.write(dir.resolve("big"), new byte[ParameterBinder.MAX_FILE_VALUE + 1]);
+        assertThatThrownBy(() -> ParameterBinder.readSources(ParameterBinder.parsePairs(List.of("token=@big")), dir, Map.of()))
+                .hasMessageContaining("parameter 'token'").hasMessageContaining("larger than 1 MiB");
+        assertThatThrownBy(() -> ParameterBinder.readSources(ParameterBinder.parsePairs(List.of("token=@" + dir)), dir, Map.of()))
+                .hasMessageStartingWith("parameter 'token': cannot read " + dir);
+    }
+
+    @Test
+    void aNulByteIsRefusedByName() {
+        assertThatThrownBy(() -> bind("namespace=pro\0d"))
+                .isInstanceOf(AoException.class).hasMessage("script.json: parameter 'namespace' contains a NUL byte, which cannot be passed to a script");
+    }
+
+    @Test
+    void onlyMissingSecretsSaySo() throws Exception {
+        JsonNode schema = new ObjectMapper().readTree("""
+                {"type": "object", "required": ["token", "name"], "properties": {
+                   "token": {"type": "string", "secret": true}, "name": {"type": "string"}}}
+                """);
+        assertThatThrownBy(() -> ParameterBinder.bind(schema, ParameterBinder.parsePairs(List.of("name=x")), "script.json"))
+                .isInstanceOf(MissingSecretsException.class).hasMessage("script.json: missing required parameter 'token'")
+                .satisfies(e -> assertThat(((MissingSecretsException) e).names()).containsExactly("token"));
+        assertThatThrownBy(() -> ParameterBinder.bind(schema, ParameterBinder.parsePairs(List.of()), "script.json"))
+                .isInstanceOf(AoException.class).isNotInstanceOf(MissingSecretsException.class);
+    }
 }

@@ -153,4 +153,46 @@ class SkillLinterTest {
         assertThat(f.render(Path.of("/p"))).isEqualTo("skills/a/SKILL.md:3: warning: something");
         assertThat(f.render(Path.of("/elsewhere"))).isEqualTo("/p/skills/a/SKILL.md:3: warning: something");
     }
+
+    @Test
+    void remoteRefsCyclesAndBadRegexesAreErrorsOnTheirLine(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("a.sh"), "true\n");
+        java.nio.file.Files.writeString(dir.resolve("script.json"), """
+                {"script_file": "a.sh",
+                 "parameters_schema": {"type": "object",
+                   "properties": {
+                     "x": {"$ref": "http://127.0.0.1:9/s.json"}}}}
+                """);
+        List<Finding> f = LINTER.lintScript(dir.resolve("script.json"));
+        assertThat(f).extracting(Finding::rule, Finding::line, Finding::severity).containsExactly(tuple("schema", 4, Severity.ERROR));
+        assertThat(f.get(0).message()).isEqualTo("parameters_schema.properties.x.$ref: only local references (#/...) are allowed, got \"http://127.0.0.1:9/s.json\"");
+
+        java.nio.file.Files.writeString(dir.resolve("script.json"), """
+                {"script_file": "a.sh",
+                 "parameters_schema": {"type": "object",
+                   "properties": {"x": {"$ref": "#/$defs/a"}},
+                   "$defs": {"a": {"$ref": "#/$defs/a"}},
+                   "patternProperties": {"((": {"type": "string"}}}}
+                """);
+        f = LINTER.lintScript(dir.resolve("script.json"));
+        assertThat(f).extracting(Finding::line).containsExactlyInAnyOrder(4, 5);
+        assertThat(f).extracting(Finding::message).anyMatch(m -> m.contains("reference cycle")).anyMatch(m -> m.contains("not a valid regular expression"));
+    }
+
+    @Test
+    void wildcardAndSecretLookingEnvDemandsAreWarnings(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("a.sh"), "true\n");
+        java.nio.file.Files.writeString(dir.resolve("script.json"), """
+                {"script_file": "a.sh",
+                 "demands": {"env": [
+                   "*",
+                   "GITHUB_TOKEN",
+                   "AWS_REGION"]}}
+                """);
+        List<Finding> f = LINTER.lintScript(dir.resolve("script.json"));
+        assertThat(f).extracting(Finding::rule, Finding::line, Finding::severity)
+                .containsExactly(tuple("env-demand", 3, Severity.WARNING), tuple("env-demand", 4, Severity.WARNING));
+        assertThat(f.get(0).message()).contains("\"*\"").contains("approval");
+        assertThat(f.get(1).message()).contains("GITHUB_TOKEN").contains("looks like a secret");
+    }
 }

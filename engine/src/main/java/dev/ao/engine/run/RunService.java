@@ -406,7 +406,14 @@ public final class RunService {
                 Map<String, String> outputs = new LinkedHashMap<>();
                 Summary.outputs(outputFile).forEach((k, v) -> outputs.put(k, MaskingOutputStream.mask(v, mask)));
                 String full = MaskingOutputStream.mask(s.full(), mask);
-                if (!full.isEmpty()) RunStore.writeAtomically(runDir.resolve(RunStore.SUMMARY), full.getBytes(StandardCharsets.UTF_8));
+                if (!full.isEmpty()) {
+                    try {
+                        RunStore.writeAtomically(runDir.resolve(RunStore.SUMMARY), full.getBytes(StandardCharsets.UTF_8));
+                    } catch (AoException noRoom) {
+                        // run.json holds the bounded summary; the full text is a convenience
+                        listener.warning(noRoom.getMessage());
+                    }
+                }
                 record = record.withEnd(record.state(), null, null, Instant.now(), MaskingOutputStream.mask(s.text(), mask),
                         s.truncated(), outputs, null);
                 finish(state, exit, why, Map.of("exit_code", exit), mask);
@@ -485,7 +492,7 @@ public final class RunService {
             return "process limit reached (sandbox.max_processes = " + limits.maxProcesses() + "); exit code " + exit;
         }
         String tail = String.join("\n", RunLogs.lastLines(stderr, 20));
-        if (tail.toLowerCase(java.util.Locale.ROOT).contains("no space left on device")) {
+        if (tail.toLowerCase(java.util.Locale.ROOT).contains("no space left on device") || full(stderr)) {
             return "no space left on device (exit code " + exit + "); free space where the run writes, or lower sandbox.max_disk";
         }
         String hint = SandboxHints.explain(tail, policy);
@@ -532,6 +539,15 @@ public final class RunService {
         ArrayNode dropped = n.putArray("env_dropped");
         env.dropped().forEach(dropped::add);
         return n;
+    }
+
+    /** Whether the file system holding {@code file} is full (the script's own error message may not have fit on it). */
+    private static boolean full(Path file) {
+        try {
+            return Files.getFileStore(file).getUsableSpace() < 64 * 1024;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static long minPositive(long a, long b) {

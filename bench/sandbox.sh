@@ -11,16 +11,7 @@ rm -rf "$work"; mkdir -p "$work/project/dotcodex"
 printf '[scripts]\nexecution_timeout = 600\n' > "$work/project/dotcodex/config.toml"
 printf '#!/bin/sh\necho trivial\n' > "$work/project/trivial.sh"
 cd "$work/project"
-median_ms() {
-  local times=()
-  for _ in $(seq 1 "$n"); do
-    local s e
-    s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N)
-    times+=($(( (e - s) / 1000000 )))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) b = 1; printf "%.2fx", a / b }'; }
+. "$here/bench/lib.sh"
 opts=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData)
 [ -f "$here/cli/target/ao.jsa" ] && opts+=(-XX:SharedArchiveFile="$here/cli/target/ao.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off)
 [ -f "$here/cli/target/lib/picocli.jar" ] && opts+=(-Xbootclasspath/a:"$here/cli/target/lib/picocli.jar")

@@ -78,7 +78,7 @@ public final class SandboxPlanner {
         List<Path> hiddenList = List.copyOf(hidden);
 
         Set<Path> readable = new LinkedHashSet<>();
-        for (Path p : r.readable()) if (!under(p, hiddenList)) readable.add(p);
+        for (Path p : r.readable()) if (!under(p, hiddenList) || fromSource(p, r.store())) readable.add(p);
         for (Path p : r.named()) if (!under(p, hiddenList)) readable.add(p);
         for (Path p : r.explicit()) if (!under(p, r.store())) readable.add(p);
         readable.addAll(creds);
@@ -168,6 +168,15 @@ public final class SandboxPlanner {
         if (value == null || value.isBlank()) return out;
         for (String p : value.split(":")) if (!p.isBlank()) out.add(Path.of(p).toAbsolutePath().normalize());
         return out;
+    }
+
+    /**
+     * Skills pulled from git live in the state folder ({@code <state>/sources}): a run of one must read its own
+     * folder, which is then shown read-only through the hidden store (and nothing else of it).
+     */
+    private static boolean fromSource(Path p, List<Path> stores) {
+        for (Path s : stores) if (p.startsWith(s.resolve("sources")) && !p.equals(s.resolve("sources"))) return true;
+        return false;
     }
 
     static boolean under(Path p, List<Path> roots) {

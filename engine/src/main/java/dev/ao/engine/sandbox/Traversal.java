@@ -35,6 +35,9 @@ public final class Traversal {
 
     public record Step(Path path, boolean mask) {}
 
+    /** A closed folder with more entries than this is left closed: one bind per entry would not scale. */
+    static final int MAX_ENTRIES = 256;
+
     private Traversal() {}
 
     public static Plan plan(Collection<Path> needed, int uid, int gid) {
@@ -48,6 +51,18 @@ public final class Traversal {
                 if (searchable(chain.get(i), uid, gid)) continue;
                 steps.add(new Step(chain.get(i), true));
                 steps.add(new Step(chain.get(i + 1), false));
+            }
+            // a closed folder that is itself needed (a script's 0700 folder): masked, and its entries bound back one by one
+            if (chain.size() > 1 && Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS) && !searchable(abs, uid, gid)) {
+                try (var entries = Files.list(abs)) {
+                    List<Path> children = entries.limit(MAX_ENTRIES + 1).toList();
+                    if (children.size() <= MAX_ENTRIES) {
+                        steps.add(new Step(abs, true));
+                        children.forEach(c -> steps.add(new Step(c, false)));
+                    }
+                } catch (IOException e) {
+                    // unreadable even for ao: the script will say what it misses
+                }
             }
         }
         List<Step> ordered = new ArrayList<>(steps);

@@ -96,6 +96,18 @@ class BwrapCommandTest {
     }
 
     @Test
+    void aSkillFromAGitSourceShowsThroughTheHiddenStoreAndNothingElseOfIt(@TempDir Path dir) throws Exception {
+        Path store = Files.createDirectories(dir.resolve(".ao"));
+        Path skill = Files.createDirectories(store.resolve("sources/team/ops/hello"));
+        Path runs = Files.createDirectories(store.resolve("runs/other"));
+        SandboxPolicy p = plan(SandboxMode.WORKSPACE_WRITE, false, dir, dir, List.of(skill, runs), List.of(), List.of(), List.of(store),
+                Demands.NONE, Map.of("HOME", dir.toString()), USER);
+        String s = wrap(p, "true");
+        assertThat(s.lastIndexOf("--ro-bind " + skill + " " + skill)).isGreaterThan(s.indexOf("--tmpfs " + store));
+        assertThat(s).doesNotContain("--ro-bind " + runs);
+    }
+
+    @Test
     void closedFoldersOnTheWayAreMaskedAndOnlyWhatIsNeededIsBoundBack(@TempDir Path dir) throws Exception {
         Path closed = Files.createDirectories(dir.resolve("root"));
         Path tool = Files.createDirectories(closed.resolve(".pyenv/shims"));
@@ -107,6 +119,17 @@ class BwrapCommandTest {
         String s = wrap(p, "true");
         assertThat(s).contains("--perms 0755 --tmpfs " + closed + " --ro-bind " + closed.resolve(".pyenv") + " " + closed.resolve(".pyenv"))
                 .doesNotContain(closed.resolve("secret").toString());
+    }
+
+    @Test
+    void aClosedFolderThatIsItselfNeededIsMaskedAndItsEntriesBoundBack(@TempDir Path dir) throws Exception {
+        Path closed = Files.createDirectories(dir.resolve("mine"));
+        Files.writeString(closed.resolve("x.sh"), "echo hi");
+        Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwx------"));
+        Identity root = new Identity(0, 0, dir.resolve("roothome"));
+        SandboxPolicy p = plan(SandboxMode.WORKSPACE_WRITE, false, dir, dir, List.of(closed), List.of(), List.of(), List.of(), Demands.NONE,
+                Map.of("HOME", dir.toString()), root);
+        assertThat(wrap(p, "true")).contains("--perms 0755 --tmpfs " + closed + " --ro-bind " + closed.resolve("x.sh") + " " + closed.resolve("x.sh"));
     }
 
     @Test

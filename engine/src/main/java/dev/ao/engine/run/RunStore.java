@@ -103,14 +103,27 @@ public final class RunStore {
         try {
             writeAtomically(file, json);
         } catch (AoException e) {
-            // a full disk has no room for the temporary copy; the file's own blocks are freed by the truncate and
-            // reused, so the run still ends recorded rather than lost (a reader may then see a half-written file:
-            // read() treats that as damage and the run as lost, the same as before)
-            try {
-                Files.write(file, json, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-            } catch (IOException again) {
-                throw e;
-            }
+            if (!overwriteInPlace(file, r)) throw e;
+        }
+    }
+
+    /**
+     * A full disk has no room for the temporary copy: the run is recorded over the old file's own blocks instead, in
+     * compact JSON padded with spaces to the old length (never truncated, so no block is freed and needed again).
+     * False if it does not fit.
+     */
+    private static boolean overwriteInPlace(Path file, RunRecord r) {
+        try (var ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
+            byte[] compact = LINE.writeValueAsBytes(r);
+            long old = ch.size();
+            if (compact.length > old) return false;
+            byte[] padded = java.util.Arrays.copyOf(compact, (int) old);
+            java.util.Arrays.fill(padded, compact.length, padded.length, (byte) ' ');
+            var buf = java.nio.ByteBuffer.wrap(padded);
+            while (buf.hasRemaining()) ch.write(buf, buf.position());
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -143,6 +143,7 @@ public final class BwrapCommand {
 
         void tmpfs(Path p) {
             tmpfs.add(p);
+            made.removeIf(d -> d.startsWith(p));   // covered: they must be made again inside the new mount
         }
 
         void parents(Path dest) {

@@ -108,6 +108,26 @@ class BwrapCommandTest {
     }
 
     @Test
+    void aStoreUnderTmpGetsItsFoldersMadeAgainInsideTheHidingTmpfs() throws Exception {
+        Path base = Files.createTempDirectory("ao-bwrap-test-");
+        try {
+            Path store = Files.createDirectories(base.resolve("project/.ao"));
+            Path ws = Files.createDirectories(store.resolve("runs/1/workspace"));
+            Path io = Files.createDirectories(store.resolve("runs/1/io"));
+            SandboxPolicy p = plan(SandboxMode.WORKSPACE_WRITE, false, ws, io, List.of(base.resolve("project")), List.of(), List.of(),
+                    List.of(store), Demands.NONE, Map.of("HOME", base.toString()), USER);
+            String s = wrap(p, "true");
+            int hide = s.indexOf("--tmpfs " + store);
+            // the run's folders are made (0755, passable for the sandbox uid) after the store's tmpfs covered the first ones
+            assertThat(s.indexOf("--perms 0755 --dir " + store.resolve("runs/1"), hide)).isPositive();
+        } finally {
+            try (var files = Files.walk(base)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    @Test
     void closedFoldersOnTheWayAreMaskedAndOnlyWhatIsNeededIsBoundBack(@TempDir Path dir) throws Exception {
         Path closed = Files.createDirectories(dir.resolve("root"));
         Path tool = Files.createDirectories(closed.resolve(".pyenv/shims"));

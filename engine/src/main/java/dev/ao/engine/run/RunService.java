@@ -492,6 +492,12 @@ public final class RunService {
             return "process limit reached (sandbox.max_processes = " + limits.maxProcesses() + "); exit code " + exit;
         }
         String tail = String.join("\n", RunLogs.lastLines(stderr, 20));
+        String lowerTail = tail.toLowerCase(java.util.Locale.ROOT);
+        if (cgroup.isEmpty() && limits.maxProcesses() > 0 && (lowerTail.contains("resource temporarily unavailable")
+                || lowerTail.contains("cannot fork") || lowerTail.contains("fork: retry"))) {
+            return "process limit reached (sandbox.max_processes = " + limits.maxProcesses()
+                    + ", a per-user rlimit here: no pids cgroup); exit code " + exit;
+        }
         if (tail.toLowerCase(java.util.Locale.ROOT).contains("no space left on device") || full(stderr)) {
             return "no space left on device (exit code " + exit + "); free space where the run writes, or lower sandbox.max_disk";
         }

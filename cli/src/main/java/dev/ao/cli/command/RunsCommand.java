@@ -384,7 +384,11 @@ public final class RunsCommand implements Runnable {
             if (junit != null) { args.add("--junit"); args.add(junit.toString()); }
             if (output.json()) { args.add("-o"); args.add("json"); }
             spec.commandLine().getErr().println(ctx.terminal().dim("rerun of " + r.id() + " (" + SafeText.line(r.label()) + ")"));
-            return spec.root().commandLine().execute(args.toArray(String[]::new));
+            String[] argv = args.toArray(String[]::new);
+            picocli.CommandLine run = dev.ao.cli.CommandFactory.create(ctx, argv);
+            run.setOut(spec.commandLine().getOut());
+            run.setErr(spec.commandLine().getErr());
+            return run.execute(argv);
         }
     }
 }

@@ -278,4 +278,31 @@ class CiReportIT {
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.stdout()).isEqualTo("first line\nthe last line\n");
     }
+
+    @Test
+    void theActionsRunStepPassesItsInputsAsParameters() throws Exception {
+        // action.yml's own run step, executed by bash as the runner would, with ao as its AO_BIN
+        JsonNode action = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readTree(Ao.repo().resolve("action.yml").toFile());
+        String script = null;
+        for (JsonNode step : action.path("runs").path("steps")) if ("run".equals(step.path("id").asText())) script = step.path("run").asText();
+        assertThat(script).contains("--ci github --junit");
+        Ao ao = project.ao();
+        StringBuilder wrapper = new StringBuilder("#!/bin/sh\nexec");
+        for (String a : ao.command()) wrapper.append(" '").append(a.replace("'", "'\\''")).append('\'');
+        Path bin = project.script("bin/ao", wrapper.append(" \"$@\"\n").toString());
+        Path out = project.base().resolve("gh-output");
+        Path sum = project.base().resolve("gh-summary.md");
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", script).directory(project.root().toFile()).redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().putAll(ao.env());
+        pb.environment().putAll(Map.of("AO_BIN", bin.toString(), "AO_SKILL", "demo/ci", "AO_PARAMS_IN", "name=Ada Lovelace\r\n\n  \nmode=ok",
+                "AO_APPROVE", "false", "AO_JUNIT", "ao-junit.xml", "GITHUB_ACTIONS", "true", "GITHUB_OUTPUT", out.toString(),
+                "GITHUB_STEP_SUMMARY", sum.toString()));
+        Process p = pb.start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(log).isZero();
+        assertThat(parseGithubOutput(Files.readString(out))).containsEntry("name", "Ada Lovelace").containsEntry("ao_state", "succeeded");
+        validJunit(project.root().resolve("ao-junit.xml"));
+    }
 }

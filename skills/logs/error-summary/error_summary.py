@@ -2,7 +2,7 @@
 """Summarise the ERROR lines of a log file: counts per error type, top N, first example.
 
 Streams the file in fixed-size chunks (bounded memory, works on multi-GB logs and
-.gz files). Raw per-type counts go to error-types.tsv in the workspace; the summary
+.gz files). Raw per-type counts go to error-types.tsv in $AO_ARTIFACTS (kept with the run); the summary
 holds only totals and the top N.
 """
 from __future__ import annotations
@@ -192,7 +192,7 @@ def main() -> None:
     scanner.close(trailing_partial_line=bool(carry))
 
     ranked = sorted(scanner.groups.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
-    table = ao_skill.workspace("error-types.tsv")
+    table = ao_skill.artifacts("error-types.tsv")
     with open(table, "w", encoding="utf-8") as fh:
         fh.write("count\ttype\tfirst_line\texample\n")
         for key, (count, first, example) in ranked:
@@ -216,7 +216,7 @@ def main() -> None:
             lines.append(f"\n{len(ranked) - top} more types ({rest:,} lines) in error-types.tsv.")
     lines.append(f"\nAll types: {ao_skill.artifact(table)}")
     outputs = {"total_lines": scanner.lines, "error_lines": scanner.errors, "error_types": types,
-               "top_type": ranked[0][0] if ranked else "", "types_file": table}
+               "top_type": ranked[0][0] if ranked else "", "types_file": os.path.basename(table)}
     ao_skill.finish(lines, outputs, 0)
 
 

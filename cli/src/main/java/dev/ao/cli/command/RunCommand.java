@@ -91,6 +91,22 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = {"-d", "--detach"}, description = "Start the run in the background, print its id and return at once.")
     boolean detach;
 
+    @Option(names = "--ci", paramLabel = "auto|github|gitlab|none", description = "Report to a CI system: GitHub Actions (step summary, "
+            + "$GITHUB_OUTPUT, annotations, masked secrets) or GitLab (collapsed sections, a dotenv file). Default auto: "
+            + "GITHUB_ACTIONS=true or GITLAB_CI=true.")
+    String ci;
+
+    @Option(names = "--junit", paramLabel = "FILE", description = "Write a JUnit XML report of the run to FILE (Jenkins, GitLab, GitHub test reporters).")
+    Path junit;
+
+    @Option(names = "--dotenv", paramLabel = "FILE", description = "Write the run's outputs as KEY=value lines to FILE (GitLab artifacts:reports:dotenv; "
+            + "default with --ci gitlab: " + dev.ao.cli.ci.CiOutput.DEFAULT_DOTENV + " in the current folder).")
+    Path dotenv;
+
+    /** Values taken as they are, never read as @FILE or env:VAR: what {@code ao runs rerun} hands over in-process. */
+    @Option(names = "--literal-param", hidden = true)
+    List<String> literalParams = new ArrayList<>();
+
     @Option(names = "--run-id", hidden = true, description = "Internal: the reserved run folder of a detached run.")
     String runId;
 
@@ -107,7 +123,8 @@ public final class RunCommand implements Callable<Integer> {
         Terminal term = ctx.terminal();
         RunService service = ctx.runs();
         RunRequest req = new RunRequest(target, params, timeout, sandbox, network, workspace, keepWorkspace, approve,
-                ctx.cwd(), runId, List.of(), absolute(allowRead), absolute(allowWrite));
+                ctx.cwd(), runId, literalParams, absolute(allowRead), absolute(allowWrite));
+        dev.ao.cli.ci.CiOutput ciOut = dev.ao.cli.ci.CiOutput.of(ci, junit, dotenv, ctx.env(), ctx.cwd(), err);
         if (runId != null) {
             // a detached supervisor gets its parameters from the reserved folder, never on its command line
             DetachedRuns.Params given = DetachedRuns.takeParams(service.store(), runId);
@@ -120,6 +137,8 @@ public final class RunCommand implements Callable<Integer> {
             if (runId != null || !term.interactive() || System.console() == null) throw e;
             prepared = service.prepare(req.withLiteral(askSecrets(e)));
         }
+        // before anything else reaches the CI log: the runner masks these values from here on
+        ciOut.mask(service.secretValues(prepared));
 
         if (detach) {
             String id = DetachedRuns.launch(service.store(), prepared, childCommand(), ctx.cwd(), ctx.env());
@@ -182,21 +201,32 @@ public final class RunCommand implements Callable<Integer> {
             out.println(Json.write(RunJson.of(r)));
         } else {
             if (r.summary() != null && !r.summary().isBlank()) {
-                out.println(SafeText.block(r.summary()));
+                // -f has just shown stdout: a summary that is its last line would be printed twice
+                if (follower == null || !r.summary().strip().equals(lastStdoutLine(r))) {
+                    ciOut.summary(SafeText.block(r.summary())).forEach(out::println);
+                }
             } else if (r.state() == RunState.FAILED || r.state() == RunState.TIMED_OUT) {
                 // no summary to hand back: say why from the end of stderr (stored masked, like every log)
-                for (String l : dev.ao.engine.run.RunLogs.lastLines(Path.of(r.stderrLog()), 5)) err.println(term.dim("  " + SafeText.line(l)));
+                List<String> tail = dev.ao.engine.run.RunLogs.lastLines(Path.of(r.stderrLog()), 5).stream().map(l -> "  " + SafeText.line(l)).toList();
+                if (!tail.isEmpty()) ciOut.log("stderr of run " + r.id(), tail).forEach(l -> err.println(term.dim(l)));
             }
             err.println(trailer(r, term));
         }
         out.flush();
         err.flush();
+        ciOut.finished(r, r.state() == RunState.SUCCEEDED ? List.of() : dev.ao.engine.run.RunLogs.lastLines(Path.of(r.stderrLog()), 20),
+                listener::warning);
         if (r.state() == RunState.REJECTED && !detachedChild) {
             // say what needed the approval: in CI this line is all a person gets
-            String why = prepared.approvalWhy() == null ? "" : " needs approval (" + prepared.approvalWhy() + ") and was";
-            throw new AoException(ExitCode.REFUSED, "run " + r.id() + why + " " + r.reason());
+            String why = prepared.approvalWhy() == null ? "" : " (it needs approval: " + prepared.approvalWhy() + ")";
+            throw new AoException(ExitCode.REFUSED, "run " + r.id() + ": " + r.reason() + why);
         }
         return code;
+    }
+
+    private static String lastStdoutLine(RunRecord r) {
+        List<String> last = dev.ao.engine.run.RunLogs.lastLines(Path.of(r.stdoutLog()), 1);
+        return last.isEmpty() ? "" : last.get(0).strip();
     }
 
     private List<Path> absolute(List<Path> paths) {

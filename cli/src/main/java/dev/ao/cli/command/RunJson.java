@@ -26,6 +26,18 @@ final class RunJson {
         logs.put("stdout", r.stdoutLog());
         logs.put("stderr", r.stderrLog());
         if (r.source() != null) n.set("source", Json.MAPPER.valueToTree(r.source()));
+        if (r.stdoutLog() != null) {
+            // files the script kept in $AO_ARTIFACTS, listed without following links (a link shows as refused)
+            java.nio.file.Path runDir = java.nio.file.Path.of(r.stdoutLog()).getParent();
+            java.util.List<dev.ao.engine.run.Artifacts.Artifact> kept = dev.ao.engine.run.Artifacts.list(runDir);
+            com.fasterxml.jackson.databind.node.ArrayNode arts = n.putArray("artifacts");
+            for (dev.ao.engine.run.Artifacts.Artifact a : kept) {
+                ObjectNode o = arts.addObject();
+                o.put("path", a.path());
+                o.put("file", runDir.resolve(dev.ao.engine.run.Artifacts.DIR).resolve(a.path()).toString());
+                if (a.refused() == null) o.put("size", a.size()); else o.put("refused", a.refused());
+            }
+        }
         return n;
     }
 }

@@ -37,7 +37,7 @@ import java.util.concurrent.Callable;
 /** {@code ao runs}: what ran, how it ended, its logs. */
 @Command(name = "runs", description = "List, inspect, follow, cancel and approve runs.",
         subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Logs.class, RunsCommand.Cancel.class,
-                RunsCommand.Approve.class, RunsCommand.Reject.class, RunsCommand.Prune.class})
+                RunsCommand.Approve.class, RunsCommand.Reject.class, RunsCommand.Prune.class, RunsCommand.Rerun.class})
 public final class RunsCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -63,6 +63,12 @@ public final class RunsCommand implements Runnable {
         String state;
         @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "At most N runs (0 = all; default: ${DEFAULT-VALUE}).")
         int limit;
+        @Option(names = "--skill", paramLabel = "S", description = "Only runs of this skill id or script path (as labelled in the list).")
+        String skill;
+        @Option(names = "--since", paramLabel = "TIME", description = "Only runs created at or after TIME: a duration back from now (90s, 30m, 2h, 7d) or an ISO time (2025-01-31T12:00:00Z, 2025-01-31).")
+        String since;
+        @Option(names = "--until", paramLabel = "TIME", description = "Only runs created before TIME (same forms as --since).")
+        String until;
         @Mixin OutputOptions output;
 
         ListRuns(Context ctx) { this.ctx = ctx; }
@@ -71,7 +77,11 @@ public final class RunsCommand implements Runnable {
         public Integer call() {
             RunState filter = state == null ? null : RunState.parse(state);
             if (limit < 0) throw AoException.usage("--limit must be 0 or more, got " + limit);
-            List<RunRecord> runs = ctx.store().list(r -> filter == null || r.state() == filter, limit);
+            Instant from = since == null ? null : RunTimes.parse(since, "--since", Instant.now());
+            Instant to = until == null ? null : RunTimes.parse(until, "--until", Instant.now());
+            List<RunRecord> runs = ctx.store().list(r -> (filter == null || r.state() == filter)
+                    && (skill == null || skill.equals(r.label()) || skill.equals(r.skill()))
+                    && RunTimes.within(r.createdAt(), from, to), limit);
             PrintWriter out = spec.commandLine().getOut();
             if (output.json()) {
                 ArrayNode arr = Json.MAPPER.createArrayNode();
@@ -151,9 +161,19 @@ public final class RunsCommand implements Runnable {
             }
             if (r.approval() != null) out.println("  approval      " + SafeText.line(r.approval().decision() + " by " + r.approval().by() + " at " + r.approval().at()));
             out.println("  parameters    " + (r.params() == null ? "{}" : SafeText.line(r.params().toString())));
-            if (r.outputs() != null && !r.outputs().isEmpty()) out.println("  outputs       " + SafeText.line(r.outputs().toString()));
+            if (r.outputs() != null && !r.outputs().isEmpty()) {
+                out.println("  outputs");
+                r.outputs().forEach((k, v) -> out.println("    " + SafeText.line(k) + " = " + SafeText.line(v)));
+            }
             out.println("  workspace     " + SafeText.line(r.workspace()) + (Boolean.FALSE.equals(r.workspaceKept()) ? " (removed)" : ""));
             out.println("  logs          " + r.stdoutLog() + ", " + r.stderrLog());
+            List<dev.ao.engine.run.Artifacts.Artifact> kept = dev.ao.engine.run.Artifacts.list(store.dir(r.id()));
+            if (!kept.isEmpty()) {
+                out.println("  artifacts     " + store.dir(r.id()).resolve(dev.ao.engine.run.Artifacts.DIR));
+                for (dev.ao.engine.run.Artifacts.Artifact a : kept) {
+                    out.println("    " + SafeText.line(a.path()) + "  " + (a.refused() == null ? Durations.bytes(a.size()) : t.yellow("not read: " + a.refused())));
+                }
+            }
             String s = full ? fullSummary : r.summary();
             if (s != null && !s.isBlank()) {
                 out.println();
@@ -297,6 +317,78 @@ public final class RunsCommand implements Runnable {
             }
             spec.commandLine().getOut().println((dryRun ? "would delete " : "deleted ") + deleted + " run(s), kept " + Math.min(keep, ended.size()));
             return 0;
+        }
+    }
+
+    @Command(name = "rerun", description = {"Run the same target again with the same parameters; -p overrides some.",
+            "Secret parameters are never stored: give them again with -p (KEY=@FILE, KEY=env:VAR) or type them at a terminal."})
+    static final class Rerun implements Callable<Integer> {
+        private final Context ctx;
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "ID", description = "A run id or an unambiguous prefix of one.")
+        String id;
+        @Option(names = {"-p", "--param"}, paramLabel = "KEY=VALUE", description = "A parameter to override or give again (KEY=@FILE, KEY=env:VAR as with ao run).")
+        List<String> params = new java.util.ArrayList<>();
+        @Option(names = "--timeout", paramLabel = "SECONDS", description = "Override the recorded timeout.")
+        Integer timeout;
+        @Option(names = "--approve", description = "Approve a run that needs approval without asking.")
+        boolean approve;
+        @Option(names = "--ci", paramLabel = "auto|github|gitlab|none", description = "As with ao run.")
+        String ci;
+        @Option(names = "--junit", paramLabel = "FILE", description = "As with ao run.")
+        Path junit;
+        @Mixin OutputOptions output;
+
+        Rerun(Context ctx) { this.ctx = ctx; }
+
+        @Override
+        public Integer call() {
+            RunRecord r = ctx.store().resolve(id);
+            String target = r.skill() != null ? r.skill() : r.script();
+            if (target == null) throw AoException.usage("run " + r.id() + " has no recorded target to run again");
+            java.util.Set<String> given = new java.util.HashSet<>();
+            for (String p : params) given.add(p.contains("=") ? p.substring(0, p.indexOf('=')).strip() : p);
+            List<String> literal = new java.util.ArrayList<>();
+            List<String> secrets = new java.util.ArrayList<>();
+            if (r.params() != null) {
+                r.params().fields().forEachRemaining(e -> {
+                    if (given.contains(e.getKey())) return;
+                    com.fasterxml.jackson.databind.JsonNode v = e.getValue();
+                    if (v.isTextual() && "***".equals(v.asText())) secrets.add(e.getKey());
+                    else if (v.isArray()) v.forEach(i -> literal.add(e.getKey() + "=" + (i.isValueNode() ? i.asText() : i.toString())));
+                    else if (!v.isNull()) literal.add(e.getKey() + "=" + (v.isValueNode() ? v.asText() : v.toString()));
+                });
+            }
+            if (!secrets.isEmpty()) {
+                java.io.Console console = System.console();
+                if (!ctx.terminal().interactive() || console == null) {
+                    throw AoException.usage("run " + r.id() + " had secret parameter" + (secrets.size() > 1 ? "s " : " ") + String.join(", ", secrets)
+                            + ", which ao never stores; give " + (secrets.size() > 1 ? "them" : "it") + " again: -p "
+                            + secrets.get(0) + "=@FILE or -p " + secrets.get(0) + "=env:VAR");
+                }
+                for (String name : secrets) {
+                    char[] typed = console.readPassword("%s (secret, not shown): ", name);
+                    if (typed == null || typed.length == 0) throw AoException.usage("no value for secret parameter " + name + "; nothing ran");
+                    literal.add(name + "=" + new String(typed));
+                    java.util.Arrays.fill(typed, ' ');
+                }
+            }
+            // in-process, never on a command line: literal values are not read as @FILE or env:VAR again
+            List<String> args = new java.util.ArrayList<>(List.of("run", target));
+            for (String l : literal) { args.add("--literal-param"); args.add(l); }
+            for (String p : params) { args.add("-p"); args.add(p); }
+            Integer t = timeout != null ? timeout : r.timeoutSeconds();
+            if (t != null) { args.add("--timeout"); args.add(t.toString()); }
+            if (approve) args.add("--approve");
+            if (ci != null) { args.add("--ci"); args.add(ci); }
+            if (junit != null) { args.add("--junit"); args.add(junit.toString()); }
+            if (output.json()) { args.add("-o"); args.add("json"); }
+            spec.commandLine().getErr().println(ctx.terminal().dim("rerun of " + r.id() + " (" + SafeText.line(r.label()) + ")"));
+            String[] argv = args.toArray(String[]::new);
+            picocli.CommandLine run = dev.ao.cli.CommandFactory.create(ctx, argv);
+            run.setOut(spec.commandLine().getOut());
+            run.setErr(spec.commandLine().getErr());
+            return run.execute(argv);
         }
     }
 }

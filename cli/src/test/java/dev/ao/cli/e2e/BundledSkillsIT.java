@@ -203,5 +203,10 @@ class BundledSkillsIT {
         JsonNode j = JSON.readTree(r.stdout());
         assertThat(j.path("summary").asText()).contains(errors + " matching").contains("java.net.SocketTimeoutException");
         assertThat(r.stderr()).isEmpty();
+        // the summary names a file that still exists after the workspace is gone: the table is an artifact
+        assertThat(j.path("summary").asText()).contains("All types: `error-types.tsv` in the run's artifacts");
+        assertThat(j.path("artifacts").get(0).path("path").asText()).isEqualTo("error-types.tsv");
+        assertThat(java.nio.file.Files.readString(Path.of(j.path("artifacts").get(0).path("file").asText()))).startsWith("count\ttype");
+        assertThat(j.path("outputs").path("types_file").asText()).isEqualTo("error-types.tsv");
     }
 }

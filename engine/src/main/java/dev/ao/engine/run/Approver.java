@@ -12,10 +12,15 @@ public interface Approver {
     record Request(String runId, String label, ObjectNode params, String sandboxMode, boolean network,
                    List<String> scriptHead, String why) {}
 
-    record Decision(boolean approved, String by) {}
+    /** @param reason why a run was refused, when "rejected by {@code by}" would not say it; else null */
+    record Decision(boolean approved, String by, String reason) {
+        public Decision(boolean approved, String by) {
+            this(approved, by, null);
+        }
+    }
 
     Decision decide(Request request) throws InterruptedException;
 
     /** No one to ask: without {@code --approve} the run is rejected. */
-    Approver NOBODY = r -> new Decision(false, "nobody: no TTY to ask (CI or no terminal); pass --approve");
+    Approver NOBODY = r -> new Decision(false, "nobody (no terminal to ask)", "approval required; not at a terminal (pass --approve)");
 }

@@ -159,6 +159,31 @@ public final class RunService {
         return raw;
     }
 
+    /**
+     * What a run is called in listings: the skill id, else the script's path relative to the project (or to the
+     * folder ao ran in), so that two {@code migrate.py} in different folders differ; absolute when outside both.
+     */
+    public String label(Prepared p) {
+        if (p.spec().skill() != null) return p.spec().skill();
+        Path script = p.spec().scriptFile().toAbsolutePath().normalize();
+        for (Path base : new Path[] {config.projectRoot().orElse(null), p.request().cwd()}) {
+            if (base != null && script.startsWith(base.toAbsolutePath().normalize())) {
+                return base.toAbsolutePath().normalize().relativize(script).toString();
+            }
+        }
+        return script.toString();
+    }
+
+    /**
+     * Every secret value ao knows for this run before it starts: secret parameters and the values of secret-looking
+     * env vars passed through. A CI front end masks them in its log before printing anything.
+     */
+    public List<String> secretValues(Prepared p) {
+        List<String> out = new ArrayList<>(p.params().secretValues());
+        out.addAll(EnvPolicy.apply(env, p.spec().demands(), config.list(ConfigKey.ENV_INCLUDE)).secretValues());
+        return out;
+    }
+
     /** Records the run as queued; {@link Active#await} then approves, runs and finishes it. */
     public Active start(Prepared p, Approver approver, RunListener listener) {
         RunRequest req = p.request();
@@ -175,7 +200,7 @@ public final class RunService {
             Files.write(runDir.resolve(RunStore.STDOUT), new byte[0]);
             Files.write(runDir.resolve(RunStore.STDERR), new byte[0]);
             RunStore.writeAtomically(runDir.resolve(RunStore.PARAMS), RunStore.toJson(p.params().masked()));
-            RunRecord r = new RunRecord(id, p.spec().label(), p.spec().skill(), p.spec().scriptFile().toString(),
+            RunRecord r = new RunRecord(id, label(p), p.spec().skill(), p.spec().scriptFile().toString(),
                     scriptCopy.getFileName().toString(), p.spec().source(), RunState.QUEUED, null, null, Instant.now().toString(),
                     null, null, null, p.timeoutSeconds(), p.params().masked(), null, RunRecord.Supervisor.current(),
                     workspace.toString(), null, null, null, null, runDir.resolve(RunStore.STDOUT).toString(),
@@ -262,7 +287,7 @@ public final class RunService {
                 RunRecord.Approval a = new RunRecord.Approval(d.approved() ? "approved" : "rejected", d.by(), Instant.now().toString());
                 record = record.withApproval(a);
                 if (!d.approved() || canceled) {
-                    String why = canceled ? "canceled while waiting for approval" : "rejected by " + d.by();
+                    String why = canceled ? "canceled while waiting for approval" : d.reason() != null ? d.reason() : "rejected by " + d.by();
                     finish(canceled ? RunState.CANCELED : RunState.REJECTED, canceled ? ExitCode.CANCELED.code() : ExitCode.REFUSED.code(),
                             why, Map.of("by", d.by()), null);
                     return record;
@@ -287,6 +312,8 @@ public final class RunService {
             try {
                 // the script's own files: the summary and outputs it writes, read back as hostile input
                 Files.createDirectories(io);
+                // files to keep: written here, renamed into the run's folder when it ends (see Artifacts)
+                Path artifacts = Files.createDirectories(io.resolve(Artifacts.DIR));
                 Path summaryFile = io.resolve("summary.md");
                 Path outputFile = io.resolve("outputs.env");
                 Files.write(summaryFile, new byte[0]);
@@ -300,6 +327,7 @@ public final class RunService {
                 childEnv.put("AO_WORKSPACE", workspace.toString());
                 childEnv.put("AO_SUMMARY", summaryFile.toString());
                 childEnv.put("AO_OUTPUT", outputFile.toString());
+                childEnv.put("AO_ARTIFACTS", artifacts.toString());
                 childEnv.put("AO_SANDBOX_MODE", p.mode().id());
                 childEnv.put("AO_CWD", p.request().cwd().toString());
                 Path lib = SkillLib.pythonDir(config.stateDir());   // ao_skill.py for Python scripts
@@ -425,6 +453,7 @@ public final class RunService {
                 cgroup.ifPresent(ProcessCgroup::remove);
                 if (dangerParams != null) deleteQuietly(dangerParams);
                 if (runAs.isPresent()) giveBack(lent, runAs.get(), me);
+                Artifacts.keep(io, runDir);
                 deleteTree(io);
             }
         }

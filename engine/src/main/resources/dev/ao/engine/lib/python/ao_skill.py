@@ -14,7 +14,8 @@ Contract:
   required, minimum/maximum, enum); a bad value is one line on stderr and exit 2.
 - summary: `summary(lines)` writes at most 40 lines / 4000 bytes of Markdown.
 - outputs: `outputs(key=value, ...)` appends key=value lines.
-- files: `workspace("raw.json")` is a path in the run's workspace; `artifact(path)` cites one.
+- files: `workspace("raw.json")` is a path in the run's workspace (removed after the run);
+  `artifacts("report.tsv")` a path in $AO_ARTIFACTS (kept with the run); `artifact(path)` cites either.
 - errors: `fail_usage(msg)` (exit 2), `fail(msg, code)`; `for_each` runs items in parallel and
   records per-item failures; `kubectl`/`kubectl_list`/`aws` raise CommandError with the tool's
   first meaningful error line.
@@ -51,10 +52,23 @@ def workspace(*parts: str) -> str:
     return os.path.join(os.environ.get("AO_WORKSPACE") or os.getcwd(), *parts)
 
 
+def artifacts(*parts: str) -> str:
+    """A path in $AO_ARTIFACTS: files there are kept with the run after its workspace is removed
+    (`ao runs show <id>` lists them). By hand (no ao), the current folder."""
+    base = os.environ.get("AO_ARTIFACTS") or os.getcwd()
+    os.makedirs(base, exist_ok=True)
+    return os.path.join(base, *parts)
+
+
 def artifact(path: str) -> str:
-    """Cite a workspace file in the summary; ao removes the workspace after a run unless
-    `--keep-workspace` is given, so say so when running under ao."""
-    return f"`{path}`" + (" (kept with `ao run --keep-workspace`)" if os.environ.get("AO_RUN_ID") else "")
+    """Cite a file in the summary. A file in $AO_ARTIFACTS is cited by name and where ao keeps it; a
+    workspace file is removed after the run unless `--keep-workspace` is given, so say so under ao."""
+    kept = os.environ.get("AO_ARTIFACTS")
+    run = os.environ.get("AO_RUN_ID")
+    if kept and os.path.abspath(path).startswith(os.path.abspath(kept) + os.sep):
+        name = os.path.relpath(path, kept)
+        return f"`{name}` in the run's artifacts (`ao runs show {run}`)"
+    return f"`{path}`" + (" (kept with `ao run --keep-workspace`)" if run else "")
 
 
 # --- parameters -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import dev.ao.cli.command.ShellCommand;
 import dev.ao.cli.command.SkillCommand;
 import dev.ao.cli.command.TuiCommand;
 import dev.ao.cli.command.WarmupCommand;
+import dev.ao.cli.command.WriteCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Spec;
 public final class AoCommand implements Runnable {
     /** The top-level commands, in the order help lists them; {@link CommandFactory} registers them. */
     public static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, RunsCommand.class, SkillCommand.class,
-            ScriptCommand.class, ConfigCommand.class, DoctorCommand.class, TuiCommand.class, ShellCommand.class,
+            ScriptCommand.class, WriteCommand.class, ConfigCommand.class, DoctorCommand.class, TuiCommand.class, ShellCommand.class,
             WarmupCommand.class);
 
     @Spec CommandSpec spec;

@@ -46,26 +46,59 @@ public final class CommandFactory {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             boolean trace = parseResult.hasMatchedOption("--stacktrace");
+            boolean json = wantsJson(parseResult, parseResult.originalArgs().toArray(String[]::new));
             if (ex instanceof AoException ao) {
                 // messages may quote a script's stderr or a foreign skill's files
                 err.println("ao: " + SafeText.block(ao.getMessage()));
                 if (trace) ao.printStackTrace(err);
                 err.flush();
+                if (json) printJsonError(commandLine.getOut(), ao.exitCode().code(), ao.getMessage());
                 return ao.exitCode().code();
             }
             err.println("ao: internal error: " + ex + (trace ? "" : " (run again with --stacktrace for details)"));
             if (trace) ex.printStackTrace(err);
             err.flush();
+            if (json) printJsonError(commandLine.getOut(), ExitCode.FAILED.code(), "internal error: " + ex);
             return ExitCode.FAILED.code();
         });
-        cl.setParameterExceptionHandler((ex, ignoredArgs) -> {
+        cl.setParameterExceptionHandler((ex, args1) -> {
             CommandLine c = ex.getCommandLine();
             PrintWriter err = c.getErr();
-            err.println("ao: " + ex.getMessage() + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
+            String message = ex.getMessage() + " (see '" + c.getCommandSpec().qualifiedName() + " --help')";
+            err.println("ao: " + message);
             err.flush();
+            if (wantsJson(null, args1)) printJsonError(c.getOut(), ExitCode.USAGE.code(), message);
             return ExitCode.USAGE.code();
         });
         return cl;
+    }
+
+    /**
+     * Whether the command was asked for {@code -o json}: then an error is also a JSON object on stdout, so that a
+     * program reading stdout gets a document either way. A command line that did not parse is read as typed.
+     */
+    static boolean wantsJson(CommandLine.ParseResult parsed, String[] args) {
+        for (CommandLine.ParseResult pr = parsed; pr != null; pr = pr.subcommand()) {
+            if (pr.hasMatchedOption("-o")) return OutputOptions.Format.json.equals(pr.matchedOptionValue("-o", null));
+        }
+        if (args == null) return false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--")) break;
+            if ((a.equals("-o") || a.equals("--output")) && i + 1 < args.length && args[i + 1].equalsIgnoreCase("json")) return true;
+            if (a.equalsIgnoreCase("-ojson") || a.equalsIgnoreCase("-o=json") || a.equalsIgnoreCase("--output=json")) return true;
+        }
+        return false;
+    }
+
+    /** {@code {"error": {"code": 2, "message": "..."}}} on stdout. */
+    static void printJsonError(PrintWriter out, int code, String message) {
+        com.fasterxml.jackson.databind.node.ObjectNode root = Json.object();
+        com.fasterxml.jackson.databind.node.ObjectNode e = root.putObject("error");
+        e.put("code", code);
+        e.put("message", message);
+        out.println(Json.write(root));
+        out.flush();
     }
 
     /** Lets commands take the {@link Context} in their constructor. */

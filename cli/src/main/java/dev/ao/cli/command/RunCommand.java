@@ -40,6 +40,7 @@ import java.util.concurrent.Callable;
                 "The raw output stays in the run's folder: see it with 'ao runs logs ID'."},
         footerHeading = "%nExamples:%n",
         footer = {"  ao run logs/error-summary -p path=skills/logs/error-summary/sample/app.log",
+                "  ao run ./fix.sh -p verbose=true -- first second     (the script gets: --verbose first second)",
                 "  ao run k8s/bulk-restart -p namespace=prod -p selector=app=web -p dry_run=true",
                 "  ao run ./fix.py --timeout 60 -o json",
                 "",
@@ -55,6 +56,10 @@ public final class RunCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "SKILL|SCRIPT", description = "A skill name (see 'ao skill list') or a path to a script or script folder.")
     String target;
+
+    @Parameters(index = "1..*", paramLabel = "ARG", description = "Positional arguments for the script, after '--' "
+            + "(ao run ./fix.sh -- a b): passed after the parameters' --flags, never through a shell.")
+    List<String> args = new ArrayList<>();
 
     @Option(names = {"-p", "--param"}, paramLabel = "KEY=VALUE", description = "A parameter; repeat for more. Validated against the script's parameters_schema before anything runs. "
             + "KEY=@FILE reads the value from FILE (up to 1 MiB, one trailing newline dropped), KEY=env:VAR from ao's environment; "
@@ -123,7 +128,7 @@ public final class RunCommand implements Callable<Integer> {
         Terminal term = ctx.terminal();
         RunService service = ctx.runs();
         RunRequest req = new RunRequest(target, params, timeout, sandbox, network, workspace, keepWorkspace, approve,
-                ctx.cwd(), runId, literalParams, absolute(allowRead), absolute(allowWrite));
+                ctx.cwd(), runId, literalParams, absolute(allowRead), absolute(allowWrite), args);
         dev.ao.cli.ci.CiOutput ciOut = dev.ao.cli.ci.CiOutput.of(ci, junit, dotenv, ctx.env(), ctx.cwd(), err);
         if (runId != null) {
             // a detached supervisor gets its parameters from the reserved folder, never on its command line
@@ -197,8 +202,10 @@ public final class RunCommand implements Callable<Integer> {
             if (follower != null) follower.stop();
         }
         int code = RunService.exitCode(r);
+        boolean refusedHere = r.state() == RunState.REJECTED && !detachedChild;
         if (output.json()) {
-            out.println(Json.write(RunJson.of(r)));
+            // a refusal is an error: its JSON object (naming the run) is the one document on stdout
+            if (!refusedHere) out.println(Json.write(RunJson.of(r)));
         } else {
             if (r.summary() != null && !r.summary().isBlank()) {
                 // -f has just shown stdout: a summary that is its last line would be printed twice
@@ -216,7 +223,7 @@ public final class RunCommand implements Callable<Integer> {
         err.flush();
         ciOut.finished(r, r.state() == RunState.SUCCEEDED ? List.of() : dev.ao.engine.run.RunLogs.lastLines(Path.of(r.stderrLog()), 20),
                 listener::warning);
-        if (r.state() == RunState.REJECTED && !detachedChild) {
+        if (refusedHere) {
             // say what needed the approval: in CI this line is all a person gets
             String why = prepared.approvalWhy() == null ? "" : " (it needs approval: " + prepared.approvalWhy() + ")";
             throw new AoException(ExitCode.REFUSED, "run " + r.id() + ": " + r.reason() + why);
@@ -274,6 +281,10 @@ public final class RunCommand implements Callable<Integer> {
         for (Path r : absolute(allowRead)) { cmd.add("--allow-read"); cmd.add(r.toString()); }
         for (Path w : absolute(allowWrite)) { cmd.add("--allow-write"); cmd.add(w.toString()); }
         if (approve) cmd.add("--approve");
+        if (!args.isEmpty()) {
+            cmd.add("--");
+            cmd.addAll(args);
+        }
         return cmd;
     }
 

@@ -21,6 +21,11 @@ final class RunJson {
         if (r.startedAt() != null) n.put("started_at", r.startedAt());
         if (r.endedAt() != null) n.put("ended_at", r.endedAt());
         n.put("summary", r.summary() == null ? "" : r.summary());
+        if ((r.state() == dev.ao.engine.run.RunState.FAILED || r.state() == dev.ao.engine.run.RunState.TIMED_OUT) && r.stderrLog() != null) {
+            // the reason a run failed is usually at the end of stderr; the log is stored masked
+            var tail = n.putArray("stderr_tail");
+            dev.ao.engine.run.Summary.stderrTail(java.nio.file.Path.of(r.stderrLog()), java.util.List.of()).forEach(tail::add);
+        }
         n.set("outputs", Json.MAPPER.valueToTree(r.outputs() == null ? java.util.Map.of() : r.outputs()));
         ObjectNode logs = n.putObject("logs");
         logs.put("stdout", r.stdoutLog());

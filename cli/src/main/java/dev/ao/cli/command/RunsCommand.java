@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
 
 /** {@code ao runs}: what ran, how it ended, its logs. */
 @Command(name = "runs", description = "List, inspect, follow, cancel and approve runs.",
-        subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Logs.class, RunsCommand.Cancel.class,
+        subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Logs.class, RunsCommand.Wait.class, RunsCommand.Cancel.class,
                 RunsCommand.Approve.class, RunsCommand.Reject.class, RunsCommand.Prune.class, RunsCommand.Rerun.class})
 public final class RunsCommand implements Runnable {
     @Spec CommandSpec spec;
@@ -183,7 +183,13 @@ public final class RunsCommand implements Runnable {
         }
     }
 
-    @Command(name = "logs", description = "Print a run's stdout (or stderr); -f follows a live run.")
+    @Command(name = "logs", description = {"Print a run's stdout (or stderr); -f follows a live run and exits with its exit code.",
+            "Page through a big log with --offset/--limit (the next offset is printed on stderr, or in -o json) and",
+            "filter it with --grep."},
+            footerHeading = "%nExamples:%n",
+            footer = {"  ao runs logs ID --tail 50", "  ao runs logs ID -f",
+                    "  ao runs logs ID --limit 65536                       # the first 64 KiB; then --offset NEXT",
+                    "  ao runs logs ID --stderr --grep 'ERROR|Traceback' -o json"})
     static final class Logs implements Callable<Integer> {
         private final Context ctx;
         @Spec CommandSpec spec;
@@ -193,10 +199,20 @@ public final class RunsCommand implements Runnable {
         boolean stderr;
         @Option(names = "--tail", paramLabel = "N", description = "Only the last N lines.")
         Integer tail;
-        @Option(names = {"-f", "--follow"}, description = "Keep printing as the run writes, until it ends.")
+        @Option(names = {"-f", "--follow"}, description = "Keep printing as the run writes, until it ends; then exit with the run's exit code.")
         boolean follow;
+        @Option(names = "--offset", paramLabel = "BYTES", description = "Start at this byte of the log (a page's next offset).")
+        Long offset;
+        @Option(names = "--limit", paramLabel = "BYTES", description = "Print at most this many bytes of whole lines (at most 64M), then the next offset on stderr.")
+        Long limit;
+        @Option(names = "--grep", paramLabel = "REGEX", description = "Only lines this regular expression finds (Java syntax).")
+        String grep;
+        @Mixin OutputOptions output;
 
         Logs(Context ctx) { this.ctx = ctx; }
+
+        /** The page size when --offset or --grep come without --limit. */
+        static final long DEFAULT_PAGE = 64 * 1024;
 
         @Override
         public Integer call() throws Exception {
@@ -206,6 +222,8 @@ public final class RunsCommand implements Runnable {
             Path file = dir.resolve(stderr ? RunStore.STDERR : RunStore.STDOUT);
             PrintWriter out = spec.commandLine().getOut();
             if (tail != null && tail < 0) throw AoException.usage("--tail must be 0 or more, got " + tail);
+            boolean paged = offset != null || limit != null || grep != null || output.json();
+            if (paged) return page(r, file, out);
             long start = tail == null ? 0 : RunLogs.tailOffset(file, tail);
             boolean toTerminal = Terminal.outputIsTerminal();
             if (!follow) {
@@ -221,10 +239,53 @@ public final class RunsCommand implements Runnable {
                 RunRecord now = store.read(r.id()).orElse(r);
                 if (now.state().terminal()) {
                     f.pump();
-                    return 0;
+                    // a script or agent that follows a run learns how it ended from the exit code alone
+                    return dev.ao.engine.run.RunService.exitCode(now);
                 }
                 Thread.sleep(200);
             }
+        }
+
+        private Integer page(RunRecord r, Path file, PrintWriter out) throws IOException {
+            if (follow) throw AoException.usage("-f cannot be combined with --offset, --limit, --grep or -o json; page with --offset instead");
+            if (tail != null) throw AoException.usage("--tail cannot be combined with --offset, --limit, --grep or -o json");
+            if (offset != null && offset < 0) throw AoException.usage("--offset must be 0 or more, got " + offset);
+            if (limit != null && (limit <= 0 || limit > (64L << 20))) throw AoException.usage("--limit must be between 1 and 67108864 bytes, got " + limit);
+            java.util.regex.Pattern pattern = null;
+            if (grep != null) {
+                try {
+                    pattern = java.util.regex.Pattern.compile(grep);
+                } catch (java.util.regex.PatternSyntaxException e) {
+                    throw AoException.usage("--grep '" + grep + "' is not a regular expression: " + e.getDescription());
+                }
+            }
+            RunLogs.Page p = RunLogs.page(file, offset == null ? 0 : offset, limit == null ? DEFAULT_PAGE : limit, pattern);
+            PrintWriter err = spec.commandLine().getErr();
+            if (output.json()) {
+                ObjectNode n = Json.object();
+                n.put("id", r.id());
+                n.put("stream", stderr ? "stderr" : "stdout");
+                n.put("offset", p.offset());
+                n.put("next_offset", p.next());
+                n.put("eof", p.eof());
+                n.put("size", p.size());
+                n.put("run_state", r.state().id());
+                n.put("lines", p.lines());
+                n.put("text", p.text());
+                out.println(Json.write(n));
+                out.flush();
+                return 0;
+            }
+            out.print(Terminal.outputIsTerminal() ? new SafeText.Filter(true).feed(p.text()) : p.text());
+            out.flush();
+            if (!p.eof()) {
+                err.println("next offset: " + p.next() + " (ao runs logs " + r.id() + (stderr ? " --stderr" : "") + " --offset " + p.next()
+                        + (limit != null ? " --limit " + limit : "") + (grep != null ? " --grep '" + grep + "'" : "") + ")");
+            } else {
+                err.println("end of log at offset " + p.next() + (r.state().terminal() ? "" : "; the run is still " + r.state().id()));
+            }
+            err.flush();
+            return 0;
         }
 
         private static void copyRange(Path file, long start, PrintWriter out, SafeText.Filter filter) throws IOException {
@@ -242,6 +303,54 @@ public final class RunsCommand implements Runnable {
                 }
                 out.flush();
             }
+        }
+    }
+
+    @Command(name = "wait", description = {"Wait for a run to end and exit with its exit code (what 'ao run' would have returned).",
+            "With --timeout, exit 124 if it is still going then (the run goes on)."})
+    static final class Wait implements Callable<Integer> {
+        private final Context ctx;
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "ID", description = "A run id or an unambiguous prefix of one.")
+        String id;
+        @Option(names = "--timeout", paramLabel = "SECONDS", description = "Stop waiting after this many seconds (exit 124; the run is not touched).")
+        Integer timeout;
+        @Mixin OutputOptions output;
+
+        Wait(Context ctx) { this.ctx = ctx; }
+
+        @Override
+        public Integer call() throws InterruptedException {
+            if (timeout != null && timeout <= 0) throw AoException.usage("--timeout must be a positive number of seconds, got " + timeout);
+            RunStore store = ctx.store();
+            RunRecord r = store.resolve(id);
+            long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout * 1_000_000_000L;
+            while (!r.state().terminal()) {
+                if (System.nanoTime() - deadline >= 0) {
+                    String line = "run " + r.id() + " is still " + r.state().id() + " after " + timeout + " s; wait again with: ao runs wait " + r.id();
+                    if (output.json()) {
+                        ObjectNode n = RunJson.of(r);
+                        n.put("waited_seconds", timeout);
+                        n.put("still_running", true);
+                        spec.commandLine().getOut().println(Json.write(n));
+                        spec.commandLine().getOut().flush();
+                    }
+                    spec.commandLine().getErr().println("ao: " + line);
+                    return dev.ao.engine.ExitCode.TIMEOUT.code();
+                }
+                Thread.sleep(200);
+                // a supervisor that died leaves a run that never ends: reading through the store sees it as lost
+                r = store.resolve(r.id());
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (output.json()) {
+                out.println(Json.write(RunJson.of(r)));
+            } else {
+                if (r.summary() != null && !r.summary().isBlank()) out.println(SafeText.block(r.summary()));
+                spec.commandLine().getErr().println(RunCommand.trailer(r, ctx.terminal()));
+            }
+            out.flush();
+            return dev.ao.engine.run.RunService.exitCode(r);
         }
     }
 

@@ -201,9 +201,10 @@ class RunIT {
         project.script("broken.sh", "#!/bin/bash\necho 'starting'  >&2\necho 'broken.sh: config file not found: /etc/x.conf' >&2\nexit 2\n");
         Ao.Result broken = project.ao().run("run", "broken.sh");
         assertThat(broken.exit()).isEqualTo(2);
-        assertThat(broken.stdout()).isEmpty();
-        assertThat(broken.stderr()).as("a failed run without a summary says why").contains("broken.sh: config file not found: /etc/x.conf")
-                .contains("failed (exit code 2)");
+        // a failed run's summary ends with the end of its stderr, where the reason is
+        assertThat(broken.stdout()).as("a failed run without a summary says why")
+                .isEqualTo("stderr (last 2 lines):\nstarting\nbroken.sh: config file not found: /etc/x.conf\n");
+        assertThat(broken.stderr()).contains("failed (exit code 2)");
 
         project.script("long_summary.sh", "#!/bin/bash\nfor i in $(seq 1 100); do echo \"line $i\" >> \"$AO_SUMMARY\"; done\necho raw output\n");
         Ao.Result l = project.ao().run("run", "long_summary.sh", "-o", "json");

@@ -69,7 +69,7 @@ class TerminalSafetyIT {
         project.script("fail.sh", "#!/bin/bash\nprintf 'boom " + ATTACK + "\\n' >&2\nexit 3\n");
         Ao.Result failed = project.ao().run("run", "fail.sh");
         assertThat(failed.exit()).isEqualTo(3);
-        assertThat(failed.err()).contains("boom");
+        assertThat(failed.out()).contains("stderr (last line):").contains("boom");
         assertClean("failed run's stderr", failed.out() + failed.err());
     }
 

@@ -65,4 +65,22 @@ public record AoConfig(Map<String, ConfigValue> values, Optional<Path> projectRo
     }
 
     public Path runsDir() { return stateDir.resolve("runs"); }
+
+    /** The model providers: the built-in ones with every {@code [llm.providers.<id>]} table layered on. */
+    @SuppressWarnings("unchecked")
+    public Map<String, dev.ao.engine.llm.LlmProvider> llmProviders() {
+        ConfigValue v = values.get(ConfigKey.LLM_PROVIDERS);
+        return v == null ? dev.ao.engine.llm.LlmProvider.builtIn() : (Map<String, dev.ao.engine.llm.LlmProvider>) v.value();
+    }
+
+    /** The provider {@code [llm] provider} names; an unknown id is an error naming where it was set. */
+    public dev.ao.engine.llm.LlmProvider llmProvider() {
+        String id = (String) get(ConfigKey.LLM_PROVIDER);
+        dev.ao.engine.llm.LlmProvider p = llmProviders().get(id);
+        if (p == null) {
+            throw dev.ao.engine.AoException.usage(origin(ConfigKey.LLM_PROVIDER) + ": llm.provider = \"" + id + "\" names no provider; "
+                    + "known: " + String.join(", ", llmProviders().keySet()) + " (add a [llm.providers." + id + "] table)");
+        }
+        return p;
+    }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.ao.engine.AoException;
+import dev.ao.engine.llm.LlmProvider;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -84,6 +85,7 @@ public final class ConfigLoader {
         for (ConfigKey key : ConfigKey.ALL) {
             values.put(key.name(), new ConfigValue(key.defaultValue(), "default"));
         }
+        values.put(ConfigKey.LLM_PROVIDERS, new ConfigValue(LlmProvider.builtIn(), "default"));
         List<Path> read = new ArrayList<>();
         Path userFile = userConfigFile();
         if (Files.isRegularFile(userFile)) {
@@ -174,6 +176,10 @@ public final class ConfigLoader {
             Map.Entry<String, JsonNode> e = it.next();
             String name = prefix + e.getKey();
             if (CODEX_KEYS.contains(name)) continue;
+            if (name.equals(ConfigKey.LLM_PROVIDERS)) {
+                providers(file, text, e.getValue(), values);
+                continue;
+            }
             ConfigKey key = ConfigKey.byName(name);
             if (name.equals(SEED_SANDBOX_MODE)) key = ConfigKey.SANDBOX_MODE;
             int line = lineOf(text, name);
@@ -187,6 +193,102 @@ public final class ConfigLoader {
             }
             values.put(key.name(), new ConfigValue(fromNode(key, e.getValue(), origin, name), origin));
         }
+    }
+
+    /**
+     * Layers {@code [llm.providers.<id>]} tables onto those known so far. A table that moves {@code base_url} without
+     * naming {@code env_key} next to it drops the inherited key: a key goes only to the base_url configured with it,
+     * so a project's config cannot point the user's ANTHROPIC_API_KEY at a server of its choosing.
+     */
+    @SuppressWarnings("unchecked")
+    private static void providers(Path file, String text, JsonNode node, Map<String, ConfigValue> values) {
+        String where = file + lineSuffix(text, ConfigKey.LLM_PROVIDERS);
+        if (!node.isObject()) throw AoException.usage(where + ": key 'llm.providers' must be a table of [llm.providers.<id>] tables");
+        Map<String, LlmProvider> merged = new LinkedHashMap<>((Map<String, LlmProvider>) values.get(ConfigKey.LLM_PROVIDERS).value());
+        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String id = e.getKey();
+            String table = ConfigKey.LLM_PROVIDERS + "." + id;
+            String origin = file + lineSuffix(text, table);
+            if (!id.matches("[A-Za-z0-9_-]+")) throw AoException.usage(origin + ": provider id '" + id + "' may hold only letters, digits, '-' and '_'");
+            if (!e.getValue().isObject()) throw AoException.usage(origin + ": key '" + table + "' must be a table");
+            LlmProvider old = merged.get(id);
+            String api = old == null ? null : old.api();
+            String baseUrl = old == null ? null : old.baseUrl();
+            String model = old == null ? null : old.model();
+            String envKey = old == null ? null : old.envKey();
+            Map<String, String> headers = old == null ? Map.of() : old.headers();
+            String dropped = old == null ? null : old.keyDropped();
+            JsonNode t = e.getValue();
+            Iterator<Map.Entry<String, JsonNode>> fields = t.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                String key = table + "." + f.getKey();
+                String at = file + lineSuffix(text, key);
+                JsonNode v = f.getValue();
+                switch (f.getKey()) {
+                    case "api" -> {
+                        api = providerString(at, key, v);
+                        if (!LlmProvider.APIS.contains(api)) {
+                            throw AoException.usage(at + ": key '" + key + "' must be one of " + String.join(", ", LlmProvider.APIS) + ", got \"" + api + "\"");
+                        }
+                    }
+                    case "base_url" -> {
+                        baseUrl = providerString(at, key, v).replaceAll("/+$", "");
+                        java.net.URI uri;
+                        try {
+                            uri = new java.net.URI(baseUrl);
+                        } catch (java.net.URISyntaxException x) {
+                            throw AoException.usage(at + ": key '" + key + "' is not a URL: " + x.getMessage());
+                        }
+                        if (uri.getHost() == null || !List.of("http", "https").contains(String.valueOf(uri.getScheme())) || uri.getUserInfo() != null
+                                || uri.getQuery() != null || uri.getFragment() != null) {
+                            throw AoException.usage(at + ": key '" + key + "' must be an http(s) URL without user, query or fragment, got \"" + baseUrl + "\"");
+                        }
+                        if (!t.has("env_key") && envKey != null) {
+                            envKey = null;
+                            dropped = at;
+                        }
+                    }
+                    case "model" -> model = providerString(at, key, v);
+                    case "env_key" -> {
+                        envKey = providerString(at, key, v);
+                        if (!envKey.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                            throw AoException.usage(at + ": key '" + key + "' names an environment variable (like ANTHROPIC_API_KEY), not a key; got something else");
+                        }
+                        dropped = null;
+                    }
+                    case "headers" -> {
+                        if (!v.isObject()) throw wrongType(at, key, "a table of strings", v);
+                        Map<String, String> h = new LinkedHashMap<>();
+                        v.fields().forEachRemaining(x -> {
+                            if (!x.getValue().isTextual()) throw wrongType(at, key + "." + x.getKey(), "a string", x.getValue());
+                            h.put(x.getKey(), x.getValue().asText());
+                        });
+                        headers = h;
+                    }
+                    case "name" -> providerString(at, key, v);
+                    default -> throw AoException.usage(at + ": unknown key '" + key + "' (a provider table holds "
+                            + String.join(", ", LlmProvider.KEYS) + ")");
+                }
+            }
+            if (api == null) throw AoException.usage(origin + ": [" + table + "] needs api = \"anthropic-messages\" or \"openai-chat\"");
+            if (baseUrl == null) throw AoException.usage(origin + ": [" + table + "] needs base_url");
+            if (model == null || model.isBlank()) throw AoException.usage(origin + ": [" + table + "] needs model");
+            merged.put(id, new LlmProvider(id, api, baseUrl, model, envKey, headers, origin, dropped));
+        }
+        values.put(ConfigKey.LLM_PROVIDERS, new ConfigValue(java.util.Collections.unmodifiableMap(merged), where));
+    }
+
+    private static String providerString(String at, String key, JsonNode v) {
+        if (!v.isTextual() || v.asText().isBlank()) throw wrongType(at, key, "a non-empty string", v);
+        return v.asText().strip();
+    }
+
+    private static String lineSuffix(String text, String dotted) {
+        int line = lineOf(text, dotted);
+        return line > 0 ? ":" + line : "";
     }
 
     private static boolean isTablePrefix(String prefix) {

@@ -46,8 +46,11 @@ public final class DetachedRuns {
         store.write(placeholder);
         writeParams(store.dir(id).resolve(PARAMS_IN), prepared.request());
         List<String> cmd = new ArrayList<>(command);
-        cmd.add("--run-id");
-        cmd.add(id);
+        // before the script's own positional arguments ('-- a b'), where it would be one of them
+        int end = cmd.indexOf("--");
+        int at = end < 0 ? cmd.size() : end;
+        cmd.add(at, id);
+        cmd.add(at, "--run-id");
         try {
             ProcessHandle child = ProcessSupervisor.spawnDetached(cmd, cwd, env, store.dir(id).resolve(SUPERVISOR_LOG));
             // recorded at once: a supervisor that dies before its own first write leaves a lost run, not a queued one

@@ -55,4 +55,85 @@ public final class RunLogs {
             return List.of();
         }
     }
+
+    /**
+     * One page of a log: whole lines from byte {@code offset}, at most {@code limit} bytes of them (a single line longer
+     * than that is cut, and the next page goes on from the cut). With {@code grep}, only the lines it finds count
+     * towards the limit, and the page reads on past the others, so a filtered page is full, not mostly empty.
+     *
+     * @param next where the next page starts (the log's size when {@code eof})
+     * @param eof  whether the page reached the end of what the log holds now
+     */
+    public record Page(String text, long offset, long next, boolean eof, long size, int lines) {}
+
+    /** Bytes scanned for one filtered page at most, so a pattern that never matches returns instead of reading 1 GiB. */
+    public static final long MAX_SCAN = 64L << 20;
+
+    public static Page page(Path file, long offset, long limit, java.util.regex.Pattern grep) throws IOException {
+        if (offset < 0) throw new IllegalArgumentException("offset < 0");
+        if (limit <= 0) throw new IllegalArgumentException("limit <= 0");
+        if (!Files.isRegularFile(file)) return new Page("", offset, offset, true, 0, 0);
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            long size = raf.length();
+            long pos = Math.min(offset, size);
+            java.io.ByteArrayOutputStream page = new java.io.ByteArrayOutputStream();
+            java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[64 * 1024];
+            long lineStart = pos;
+            long read = pos;
+            int lines = 0;
+            long scanned = 0;
+            long lineLen = 0;
+            // a filtered page matches a very long line on its first MiB only; an unfiltered one never holds more than limit
+            int cap = (int) Math.min(grep == null ? limit : Math.max(limit, 1 << 20), Integer.MAX_VALUE - 8);
+            raf.seek(pos);
+            while (read < size) {
+                int n = raf.read(buf, 0, (int) Math.min(buf.length, size - read));
+                if (n <= 0) break;
+                for (int i = 0; i < n; i++) {
+                    lineLen++;
+                    if (line.size() < cap) line.write(buf[i]);
+                    long here = read + i + 1;
+                    if (grep == null && page.size() > 0 && page.size() + lineLen > limit) {
+                        // this line does not fit: the next page starts with it
+                        return new Page(page.toString(StandardCharsets.UTF_8), offset, lineStart, false, size, lines);
+                    }
+                    boolean full = buf[i] == '\n' || (grep == null && page.size() == 0 && lineLen >= limit);
+                    if (!full) continue;
+                    byte[] l = line.toByteArray();
+                    line.reset();
+                    lineLen = 0;
+                    boolean keep = grep == null || grep.matcher(new String(l, StandardCharsets.UTF_8).stripTrailing()).find();
+                    if (keep && page.size() > 0 && page.size() + l.length > limit) {
+                        return new Page(page.toString(StandardCharsets.UTF_8), offset, lineStart, false, size, lines);
+                    }
+                    if (keep) {
+                        // a kept line longer than the page: cut it (filtered pages keep whole lines)
+                        int take = grep == null ? (int) Math.min(l.length, limit) : l.length;
+                        page.write(l, 0, take);
+                        lines++;
+                    }
+                    lineStart = here;
+                    scanned = lineStart - pos;
+                    if (page.size() >= limit || (grep != null && scanned >= MAX_SCAN)) {
+                        return new Page(page.toString(StandardCharsets.UTF_8), offset, lineStart, lineStart >= size, size, lines);
+                    }
+                }
+                read += n;
+            }
+            // the last line has no newline yet (or the log ended): it is the page's if it fits
+            if (line.size() > 0) {
+                byte[] l = line.toByteArray();
+                boolean keep = grep == null || grep.matcher(new String(l, StandardCharsets.UTF_8)).find();
+                if (keep && page.size() + l.length > limit && page.size() > 0) {
+                    return new Page(page.toString(StandardCharsets.UTF_8), offset, lineStart, false, size, lines);
+                }
+                if (keep) {
+                    page.write(l, 0, l.length);
+                    lines++;
+                }
+            }
+            return new Page(page.toString(StandardCharsets.UTF_8), offset, size, true, size, lines);
+        }
+    }
 }

@@ -13,16 +13,32 @@ import java.util.List;
  * @param literalParams {@code key=value} taken exactly as given: a form field, a value typed at a hidden prompt
  * @param allowRead     paths the script may read although the sandbox would hide them (--allow-read)
  * @param allowWrite    paths the script may write besides its workspace (--allow-write, workspace-write only)
+ * @param args          positional arguments for the script ({@code ao run X -- a b}), after the parameters' argv
  */
 public record RunRequest(String target, List<String> params, Integer timeoutSeconds, String sandbox, Boolean network,
                          Path workspace, boolean keepWorkspace, boolean approve, Path cwd, String runId,
-                         List<String> literalParams, List<Path> allowRead, List<Path> allowWrite) {
+                         List<String> literalParams, List<Path> allowRead, List<Path> allowWrite, List<String> args) {
 
     public RunRequest {
         params = List.copyOf(params);
         literalParams = literalParams == null ? List.of() : List.copyOf(literalParams);
         allowRead = allowRead == null ? List.of() : List.copyOf(allowRead);
         allowWrite = allowWrite == null ? List.of() : List.copyOf(allowWrite);
+        args = args == null ? List.of() : List.copyOf(args);
+    }
+
+    /** A request with no positional arguments. */
+    public RunRequest(String target, List<String> params, Integer timeoutSeconds, String sandbox, Boolean network,
+                      Path workspace, boolean keepWorkspace, boolean approve, Path cwd, String runId,
+                      List<String> literalParams, List<Path> allowRead, List<Path> allowWrite) {
+        this(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, literalParams,
+                allowRead, allowWrite, List.of());
+    }
+
+    /** The same request with positional arguments for the script. */
+    public RunRequest withArgs(List<String> positional) {
+        return new RunRequest(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId,
+                literalParams, allowRead, allowWrite, positional);
     }
 
     /** A request from a form (the TUI): every value is literal. */
@@ -34,11 +50,11 @@ public record RunRequest(String target, List<String> params, Integer timeoutSeco
     public RunRequest withLiteral(List<String> more) {
         List<String> all = new ArrayList<>(literalParams);
         all.addAll(more);
-        return new RunRequest(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, all, allowRead, allowWrite);
+        return new RunRequest(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, all, allowRead, allowWrite, args);
     }
 
     /** The same request with its parameters replaced (a detached run reads them from its folder). */
     public RunRequest withParams(List<String> typed, List<String> literal) {
-        return new RunRequest(target, typed, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, literal, allowRead, allowWrite);
+        return new RunRequest(target, typed, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, literal, allowRead, allowWrite, args);
     }
 }

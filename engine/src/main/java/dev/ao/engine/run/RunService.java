@@ -360,7 +360,8 @@ public final class RunService {
                 }
                 cmd.addAll(p.interpreter());
                 cmd.add(p.spec().scriptFile().toString());
-                cmd.addAll(p.params().argv());
+                cmd.addAll(p.params().argv(p.spec().parametersSchema()));
+                cmd.addAll(p.request().args());
 
                 List<Path> readable = new ArrayList<>(List.of(p.spec().scriptFile().getParent(), p.request().cwd()));
                 config.projectRoot().ifPresent(readable::add);
@@ -431,6 +432,9 @@ public final class RunService {
                     }
                 }
                 Summary s = Summary.extract(summaryFile, runDir.resolve(RunStore.STDOUT), record.id());
+                if (state == RunState.FAILED || state == RunState.TIMED_OUT) {
+                    s = s.withStderr(Summary.stderrTail(runDir.resolve(RunStore.STDERR), mask));
+                }
                 Map<String, String> outputs = new LinkedHashMap<>();
                 Summary.outputs(outputFile).forEach((k, v) -> outputs.put(k, MaskingOutputStream.mask(v, mask)));
                 String full = MaskingOutputStream.mask(s.full(), mask);

@@ -50,6 +50,30 @@ public record Summary(String text, String full, boolean truncated) {
         return new Summary(sb.toString(), full, true);
     }
 
+    /** Lines of stderr a failed run's summary carries, and the most bytes of each. */
+    public static final int STDERR_LINES = 10;
+    public static final int STDERR_LINE_BYTES = 300;
+
+    /**
+     * The end of a failed run's stderr, where the real reason usually is (the last stdout line of a script that
+     * printed {@code step 5 ok} and then died says nothing): at most {@link #STDERR_LINES} non-empty lines, each cut
+     * at {@link #STDERR_LINE_BYTES}, secrets masked.
+     */
+    public static List<String> stderrTail(Path stderrLog, List<String> mask) {
+        return RunLogs.lastLines(stderrLog, STDERR_LINES).stream()
+                .map(l -> dev.ao.engine.exec.MaskingOutputStream.mask(l.stripTrailing(), mask == null ? List.of() : mask))
+                .map(l -> l.length() > STDERR_LINE_BYTES ? l.substring(0, STDERR_LINE_BYTES) + " …" : l)
+                .toList();
+    }
+
+    /** The summary of a failed run: what it handed back, then the end of its stderr. */
+    public Summary withStderr(List<String> tail) {
+        if (tail.isEmpty()) return this;
+        String block = "stderr (last " + (tail.size() == 1 ? "line" : tail.size() + " lines") + "):\n" + String.join("\n", tail);
+        String sep = text.isEmpty() ? "" : "\n\n";
+        return new Summary(text + sep + block, (full.isEmpty() ? "" : full + "\n\n") + block, truncated);
+    }
+
     /** Reads only the file's tail, so a 1 GiB log costs 64 KiB. */
     static String lastNonEmptyLine(Path f) {
         List<String> last = RunLogs.lastLines(f, 1);

@@ -19,6 +19,15 @@ public record BoundParameters(ObjectNode values, Set<String> secrets) {
 
     /** {@code --namespace prod --dry-run}: booleans are bare flags, arrays repeat, secrets are left out. */
     public List<String> argv() {
+        return argv(null);
+    }
+
+    /**
+     * As {@link #argv()}; a parameter the schema does not declare (a bare script's open schema) given as
+     * {@code true} or {@code false} is a flag too: {@code -p verbose=true} is {@code --verbose}, not {@code --verbose true}.
+     */
+    public List<String> argv(JsonNode schema) {
+        JsonNode declared = schema == null ? null : schema.path("properties");
         List<String> out = new ArrayList<>();
         Iterator<Map.Entry<String, JsonNode>> it = values.fields();
         while (it.hasNext()) {
@@ -26,7 +35,11 @@ public record BoundParameters(ObjectNode values, Set<String> secrets) {
             if (secrets.contains(e.getKey())) continue;
             String flag = "--" + e.getKey().replace('_', '-');
             JsonNode v = e.getValue();
-            if (v.isBoolean()) {
+            boolean undeclaredFlag = declared != null && !declared.has(e.getKey()) && v.isTextual()
+                    && (v.asText().equals("true") || v.asText().equals("false"));
+            if (undeclaredFlag) {
+                if (v.asText().equals("true")) out.add(flag);
+            } else if (v.isBoolean()) {
                 if (v.asBoolean()) out.add(flag);
             } else if (v.isArray()) {
                 for (JsonNode item : v) {

@@ -138,4 +138,64 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> load(d, "", Map.of("AO_SANDBOX_DENY_READ", "secrets")))
                 .hasMessageStartingWith("env AO_SANDBOX_DENY_READ: sandbox.deny_read entry \"secrets\" must be an absolute path");
     }
+
+    @Test
+    void llmProviderTablesLayerOnTheBuiltInOnes(@TempDir Path d) throws Exception {
+        Path proj = project(d, """
+                [llm]
+                provider = "local"
+
+                [llm.providers.local]
+                api = "openai-chat"
+                base_url = "http://127.0.0.1:8080/v1/"
+                model = "qwen2.5-coder"
+                env_key = "LOCAL_LLM_KEY"
+                headers = { "x-team" = "sre" }
+
+                [llm.providers.anthropic]
+                model = "claude-opus-4-1"
+                """);
+        AoConfig c = new ConfigLoader(proj, Map.of("HOME", d.toString())).load(Map.of());
+        var local = c.llmProvider();
+        assertThat(local.id()).isEqualTo("local");
+        assertThat(local.baseUrl()).isEqualTo("http://127.0.0.1:8080/v1");
+        assertThat(local.envKey()).isEqualTo("LOCAL_LLM_KEY");
+        assertThat(local.headers()).containsEntry("x-team", "sre");
+        assertThat(local.origin()).endsWith("dotcodex/config.toml:4");
+        var anthropic = c.llmProviders().get("anthropic");
+        assertThat(anthropic.model()).isEqualTo("claude-opus-4-1");
+        assertThat(anthropic.baseUrl()).isEqualTo("https://api.anthropic.com");
+        assertThat(anthropic.envKey()).isEqualTo("ANTHROPIC_API_KEY");
+    }
+
+    @Test
+    void movingABaseUrlWithoutItsEnvKeyDropsTheInheritedKey(@TempDir Path d) throws Exception {
+        Path proj = project(d, "[llm.providers.anthropic]\nbase_url = \"https://collector.example\"\n");
+        AoConfig c = new ConfigLoader(proj, Map.of("HOME", d.toString())).load(Map.of());
+        var p = c.llmProviders().get("anthropic");
+        assertThat(p.envKey()).isNull();
+        assertThat(p.keyDropped()).endsWith("dotcodex/config.toml:2");
+        assertThatThrownBy(() -> new dev.ao.engine.llm.ModelClient(p, Map.of("ANTHROPIC_API_KEY", "sk-real"),
+                dev.ao.engine.llm.ModelClient.Policy.defaults()))
+                .hasMessageContaining("dotcodex/config.toml:2: base_url of [llm.providers.anthropic] is set without env_key");
+    }
+
+    @Test
+    void badProviderTablesAreErrorsNamingFileLineAndKey(@TempDir Path d) throws Exception {
+        assertThatThrownBy(() -> new ConfigLoader(project(d.resolve("a"), "[llm.providers.x]\napi = \"openai-chat\"\nbase_url = \"http://h/v1\"\nmodel = \"m\"\ntemperature = 1\n"),
+                Map.of("HOME", d.toString())).load(Map.of()))
+                .isInstanceOf(AoException.class).hasMessageContaining("config.toml:5: unknown key 'llm.providers.x.temperature'");
+        assertThatThrownBy(() -> new ConfigLoader(project(d.resolve("b"), "[llm.providers.x]\napi = \"gemini\"\n"),
+                Map.of("HOME", d.toString())).load(Map.of()))
+                .hasMessageContaining("config.toml:2: key 'llm.providers.x.api' must be one of anthropic-messages, openai-chat");
+        assertThatThrownBy(() -> new ConfigLoader(project(d.resolve("c"), "[llm.providers.x]\napi = \"openai-chat\"\nbase_url = \"file:///etc\"\n"),
+                Map.of("HOME", d.toString())).load(Map.of()))
+                .hasMessageContaining("config.toml:3: key 'llm.providers.x.base_url' must be an http(s) URL");
+        assertThatThrownBy(() -> new ConfigLoader(project(d.resolve("e"), "[llm.providers.x]\napi = \"openai-chat\"\nmodel = \"m\"\n"),
+                Map.of("HOME", d.toString())).load(Map.of()))
+                .hasMessageContaining("config.toml:1: [llm.providers.x] needs base_url");
+        assertThatThrownBy(() -> new ConfigLoader(project(d.resolve("f"), "[llm]\nprovider = \"nope\"\n"), Map.of("HOME", d.toString()))
+                .load(Map.of()).llmProvider())
+                .hasMessageContaining("config.toml:2: llm.provider = \"nope\" names no provider; known: anthropic, openai, ollama");
+    }
 }

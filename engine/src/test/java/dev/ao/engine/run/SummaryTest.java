@@ -47,4 +47,26 @@ class SummaryTest {
         Path f = Files.writeString(d.resolve("out.env"), "restarted=12\n# comment\nbad line\nfailed = 0\n");
         assertThat(Summary.outputs(f)).containsEntry("restarted", "12").containsEntry("failed", "0").hasSize(2);
     }
+
+    @Test
+    void aFailedRunsSummaryEndsWithTheLastLinesOfStderrMaskedAndBounded(@TempDir Path d) throws Exception {
+        Path out = Files.writeString(d.resolve("o.log"), "step 4 ok\nstep 5 ok\n");
+        StringBuilder err = new StringBuilder();
+        for (int i = 1; i <= 30; i++) err.append("warning ").append(i).append('\n');
+        err.append("Traceback: connect to db failed with password hunter2\n").append("y".repeat(1000)).append('\n');
+        Path errLog = Files.writeString(d.resolve("e.log"), err);
+        Summary s = Summary.extract(Files.writeString(d.resolve("s.md"), ""), out, "r1")
+                .withStderr(Summary.stderrTail(errLog, java.util.List.of("hunter2")));
+        assertThat(s.text()).startsWith("step 5 ok\n\nstderr (last 10 lines):\nwarning 23\n");
+        assertThat(s.text()).contains("Traceback: connect to db failed with password ***").doesNotContain("hunter2");
+        assertThat(s.text().lines().toList().get(s.text().lines().toList().size() - 1)).isEqualTo("y".repeat(300) + " …");
+        assertThat(s.full()).isEqualTo(s.text());
+    }
+
+    @Test
+    void noStderrLeavesTheSummaryAlone(@TempDir Path d) throws Exception {
+        Path errLog = Files.writeString(d.resolve("e.log"), "\n\n");
+        Summary s = Summary.bound("done", "r1");
+        assertThat(s.withStderr(Summary.stderrTail(errLog, java.util.List.of()))).isEqualTo(s);
+    }
 }

@@ -13,16 +13,26 @@ import java.util.List;
  * @param literalParams {@code key=value} taken exactly as given: a form field, a value typed at a hidden prompt
  * @param allowRead     paths the script may read although the sandbox would hide them (--allow-read)
  * @param allowWrite    paths the script may write besides its workspace (--allow-write, workspace-write only)
+ * @param origin        who asks: {@code cli} or {@code mcp}; recorded in run.json
  */
 public record RunRequest(String target, List<String> params, Integer timeoutSeconds, String sandbox, Boolean network,
                          Path workspace, boolean keepWorkspace, boolean approve, Path cwd, String runId,
-                         List<String> literalParams, List<Path> allowRead, List<Path> allowWrite) {
+                         List<String> literalParams, List<Path> allowRead, List<Path> allowWrite, String origin) {
 
     public RunRequest {
+        origin = origin == null ? RunRecord.ORIGIN_CLI : origin;
         params = List.copyOf(params);
         literalParams = literalParams == null ? List.of() : List.copyOf(literalParams);
         allowRead = allowRead == null ? List.of() : List.copyOf(allowRead);
         allowWrite = allowWrite == null ? List.of() : List.copyOf(allowWrite);
+    }
+
+    /** A request from the command line, the TUI or the shell. */
+    public RunRequest(String target, List<String> params, Integer timeoutSeconds, String sandbox, Boolean network,
+                      Path workspace, boolean keepWorkspace, boolean approve, Path cwd, String runId,
+                      List<String> literalParams, List<Path> allowRead, List<Path> allowWrite) {
+        this(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, literalParams,
+                allowRead, allowWrite, RunRecord.ORIGIN_CLI);
     }
 
     /** A request from a form (the TUI): every value is literal. */
@@ -34,11 +44,11 @@ public record RunRequest(String target, List<String> params, Integer timeoutSeco
     public RunRequest withLiteral(List<String> more) {
         List<String> all = new ArrayList<>(literalParams);
         all.addAll(more);
-        return new RunRequest(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, all, allowRead, allowWrite);
+        return new RunRequest(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, all, allowRead, allowWrite, origin);
     }
 
     /** The same request with its parameters replaced (a detached run reads them from its folder). */
     public RunRequest withParams(List<String> typed, List<String> literal) {
-        return new RunRequest(target, typed, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, literal, allowRead, allowWrite);
+        return new RunRequest(target, typed, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, literal, allowRead, allowWrite, origin);
     }
 }

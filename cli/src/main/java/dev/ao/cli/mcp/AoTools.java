@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ao.cli.Context;
 import dev.ao.engine.AoException;
 import dev.ao.engine.SafeText;
@@ -326,25 +327,47 @@ final class AoTools {
             throw AoException.refused("network refused: [mcp] allow_network is false (" + config.origin(ConfigKey.MCP_ALLOW_NETWORK)
                     + "); a person may set it in the project's dotcodex/config.toml; run without network");
         }
-        Path file = writeScript(code, ext);
+        Path file = writeScript(code, ext, args.get("params"));
         // --no-network wins over every config key: only [mcp] allow_network lets an agent's script out
         RunRequest req = new RunRequest(file.toString(), List.of(), timeout, SandboxMode.WORKSPACE_WRITE.id(), network,
                 null, false, false, ctx.cwd(), null, literal(args.get("params")), List.of(), List.of(), RunRecord.ORIGIN_MCP);
         return run(req, wait, "run_script");
     }
 
-    /** The agent's code in a folder of its own under the store's mcp/ folder, which only that run sees (read-only). */
-    private Path writeScript(String code, String ext) {
+    /**
+     * The agent's code in a folder of its own under the store's mcp/ folder, which only that run sees (read-only),
+     * with a script.json whose parameters_schema gives each parameter the JSON type it was sent with: a number
+     * reaches $AO_PARAMS as a number, not as the text a bare script's parameters would be.
+     */
+    private Path writeScript(String code, String ext, Object params) {
         Path base = config.stateDir().resolve(SandboxPlanner.AGENT_SCRIPTS);
         String name = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(java.time.ZoneOffset.UTC)
                 .format(java.time.Instant.now()) + "-" + java.util.HexFormat.of().toHexDigits((short) new java.security.SecureRandom().nextInt());
+        ObjectNode spec = JSON.createObjectNode();
+        spec.put("name", "run_script");
+        spec.put("description", "A script an agent wrote and ran through ao mcp");
+        spec.put("script_file", "run_script" + ext);
+        ObjectNode schema = spec.putObject("parameters_schema");
+        schema.put("type", "object");
+        schema.put("additionalProperties", true);
+        ObjectNode props = schema.putObject("properties");
+        if (params instanceof Map<?, ?> map) {
+            map.forEach((k, v) -> {
+                String type = v instanceof Boolean ? "boolean" : v instanceof Integer || v instanceof Long || v instanceof java.math.BigInteger
+                        ? "integer" : v instanceof Number ? "number" : v instanceof List ? "array" : v instanceof Map ? "object" : "string";
+                props.putObject(String.valueOf(k)).put("type", type);
+            });
+        }
         try {
             Files.createDirectories(base);
             Path dir = Files.createDirectory(base.resolve(name), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
             Path file = dir.resolve("run_script" + ext);
             Files.writeString(file, code, StandardCharsets.UTF_8);
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+            Files.write(dir.resolve(ScriptSpecReader.FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(spec));
+            for (Path f : List.of(file, dir.resolve(ScriptSpecReader.FILE))) {
+                Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+            }
             return file;
         } catch (IOException e) {
             throw new AoException(dev.ao.engine.ExitCode.FAILED, base + ": cannot write the script: " + e.getMessage());
@@ -360,12 +383,12 @@ final class AoTools {
                     + "); ao mcp never runs a script unsandboxed; a person can run it with 'ao run " + prepared.spec().label() + "'");
         }
         String id = runs.start(service, prepared);
-        return runReply(await(id, wait));
+        return runReply(await(id, wait, true));
     }
 
-    private RunRecord await(String id, int waitSeconds) {
+    private RunRecord await(String id, int waitSeconds, boolean stopAtApproval) {
         try {
-            return runs.await(id, Duration.ofSeconds(waitSeconds));
+            return runs.await(id, Duration.ofSeconds(waitSeconds), stopAtApproval);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return store.read(id).orElseThrow();
@@ -375,7 +398,7 @@ final class AoTools {
     private Reply getRun(Map<String, Object> args) {
         RunRecord r = store.resolve(string(args, "run_id", true));
         int wait = integer(args, "wait_seconds", 0, 0, MAX_WAIT_SECONDS);
-        if (wait > 0 && runs.owns(r.id())) r = await(r.id(), wait);
+        if (wait > 0 && runs.owns(r.id())) r = await(r.id(), wait, false);
         return runReply(r);
     }
 

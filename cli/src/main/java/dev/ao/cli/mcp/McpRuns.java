@@ -78,9 +78,9 @@ final class McpRuns {
 
     /**
      * The run's record once it has ended, or after {@code wait}, or as soon as it waits for approval (waiting longer
-     * would not help: only a person can move it on). Read from run.json.
+     * would not help: only a person can move it on), unless {@code stopAtApproval} is false. Read from run.json.
      */
-    RunRecord await(String id, Duration wait) throws InterruptedException {
+    RunRecord await(String id, Duration wait, boolean stopAtApproval) throws InterruptedException {
         long until = System.nanoTime() + wait.toNanos();
         Live l = live.get(id);
         while (l != null) {
@@ -90,7 +90,7 @@ final class McpRuns {
                 l.done().get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
                 break;
             } catch (TimeoutException e) {
-                if (l.run().record().state() == RunState.WAITING_APPROVAL) break;
+                if (stopAtApproval && l.run().record().state() == RunState.WAITING_APPROVAL) break;
             } catch (java.util.concurrent.ExecutionException e) {
                 break;
             }

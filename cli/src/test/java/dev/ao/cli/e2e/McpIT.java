@@ -228,15 +228,20 @@ class McpIT {
         CallToolResult sh = call(c, "run_script", Map.of("language", "bash", "params", Map.of("who", "world"), "code", """
                 echo "args: $*"
                 echo "env: $AO_PARAM_WHO"
-                ls "$(dirname "$0")/../.." > /dev/null 2>&1 && echo "sees the store" || echo "store hidden"
-                ls ../../runs > /dev/null 2>&1 && echo "sees runs"
+                echo "mcp folder: $(ls "$(dirname "$0")/.." | tr '\\n' ' ')"
+                echo "runs folder: $(ls "$(dirname "$0")/../../runs" 2>&1 | tr '\\n' ' ')"
                 echo "hello $AO_PARAM_WHO" > "$AO_SUMMARY"
                 """));
         JsonNode b = structured(sh);
         assertThat(b.get("state").asText()).isEqualTo("succeeded");
         assertThat(b.get("summary").asText()).isEqualTo("hello world");
         String out = Files.readString(project.runDir(b.get("run_id").asText()).resolve("stdout.log"));
-        assertThat(out).contains("args: --who world").contains("env: world").contains("store hidden").doesNotContain("sees runs");
+        assertThat(out).contains("args: --who world").contains("env: world");
+        // the store stays hidden: of the earlier python run, neither its script folder nor its run folder shows
+        String pyRunId = p.get("run_id").asText();
+        String pyScriptDir = Path.of(pyRun.get("script").asText()).getParent().getFileName().toString();
+        assertThat(out).contains("mcp folder: ").contains("runs folder: ").doesNotContain(pyRunId).doesNotContain(pyScriptDir);
+        assertThat(Files.list(project.root().resolve(".ao/mcp")).map(x -> x.getFileName().toString()).toList()).contains(pyScriptDir);
 
         // network only where a person's config allows it
         CallToolResult net = call(c, "run_script", Map.of("language", "bash", "code", "echo hi", "network", true));

@@ -198,6 +198,7 @@ class McpIT {
         assertThat(project.ao().run("run", "demo/greet", "-p", "name=Bob").exit()).isZero();
         String cliRun = project.runIds().stream().filter(x -> !x.equals(id)).findFirst().orElseThrow();
         assertThat(runJson(cliRun).get("origin").asText()).isEqualTo("cli");
+        assertThat(JSON.readTree(project.ao().run("runs", "show", id, "-o", "json").stdout()).get("origin").asText()).isEqualTo("mcp");
     }
 
     @Test

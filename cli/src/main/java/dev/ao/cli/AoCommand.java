@@ -4,6 +4,7 @@ import java.util.List;
 
 import dev.ao.cli.command.ConfigCommand;
 import dev.ao.cli.command.DoctorCommand;
+import dev.ao.cli.command.McpCommand;
 import dev.ao.cli.command.RunCommand;
 import dev.ao.cli.command.RunsCommand;
 import dev.ao.cli.command.ScriptCommand;
@@ -30,7 +31,7 @@ public final class AoCommand implements Runnable {
     /** The top-level commands, in the order help lists them; {@link CommandFactory} registers them. */
     public static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, RunsCommand.class, SkillCommand.class,
             ScriptCommand.class, WriteCommand.class, ConfigCommand.class, DoctorCommand.class, TuiCommand.class, ShellCommand.class,
-            WarmupCommand.class);
+            McpCommand.class, WarmupCommand.class);
 
     @Spec CommandSpec spec;
 

@@ -14,6 +14,7 @@ final class RunJson {
         n.put("label", r.label());
         if (r.skill() != null) n.put("skill", r.skill());
         n.put("state", r.state().id());
+        n.put("origin", r.origin());
         if (r.exitCode() != null) n.put("exit_code", r.exitCode()); else n.putNull("exit_code");
         if (r.durationMs() != null) n.put("duration_ms", r.durationMs()); else n.putNull("duration_ms");
         if (r.reason() != null) n.put("reason", r.reason());

@@ -51,6 +51,11 @@ public final class WarmupCommand implements Callable<Integer> {
                 Map.of(), "o", "e", null, "/");
         RunStore.JSON.readValue(RunStore.toJson(r), RunRecord.class);
         sink.write(new Table("A", "B").row("1", "2").toString());
+        try {
+            dev.ao.cli.mcp.AoMcpServer.warmup(ctx);
+        } catch (Exception | LinkageError e) {
+            // a project whose config does not load still gets an archive, without the MCP classes
+        }
         loadOwnClasses();
         return 0;
     }

@@ -48,13 +48,15 @@ public record ConfigKey(String name, Type type, Object defaultValue, String help
             "paths every workspace-write run may write (like --allow-write)");
     public static final ConfigKey RUN_AS_UID = new ConfigKey("sandbox.run_as_uid", Type.INT, 61000,
             "the unprivileged uid (and gid) scripts run as when ao runs as root");
+    public static final ConfigKey MCP_ALLOW_NETWORK = new ConfigKey("mcp.allow_network", Type.BOOL, false,
+            "may an agent's run_script (ao mcp) ask for network access");
 
     public static final ConfigKey LLM_PROVIDER = new ConfigKey("llm.provider", Type.STRING, "anthropic",
             "the [llm.providers.<id>] 'ao write' asks (built in: anthropic, openai, ollama)");
 
     public static final List<ConfigKey> ALL = List.of(SANDBOX_MODE, NETWORK_ACCESS, WRITABLE_ROOTS, ALLOWED_EXTENSIONS,
             EXECUTION_TIMEOUT, CLEANUP_AFTER_RUN, SKILL_PATHS, DENY_READ, ENV_INCLUDE, MAX_PROCESSES, MAX_FILE_SIZE, MAX_MEMORY,
-            MAX_DISK, ALLOW_READ, ALLOW_WRITE, RUN_AS_UID, LLM_PROVIDER);
+            MAX_DISK, ALLOW_READ, ALLOW_WRITE, RUN_AS_UID, LLM_PROVIDER, MCP_ALLOW_NETWORK);
 
     /** Not a key: the name under which {@link AoConfig#llmProviders()} keeps the merged {@code [llm.providers.*]} tables. */
     public static final String LLM_PROVIDERS = "llm.providers";

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param params     parameters with secrets masked
  * @param sandbox    the policy that was applied, as recorded
  * @param supervisor the process supervising the run; if it is gone while the run is not finished, the run is lost
+ * @param origin     who started it: {@code cli} (also the TUI and shell; what a run.json without the field means)
+ *                   or {@code mcp} (an agent through {@code ao mcp})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunRecord(String id, String label, String skill, String script, String scriptCopy, SourceRef source,
@@ -24,7 +26,34 @@ public record RunRecord(String id, String label, String skill, String script, St
                         String endedAt, Long durationMs, Integer timeoutSeconds, ObjectNode params, JsonNode sandbox,
                         Supervisor supervisor, String workspace, Boolean workspaceKept, String summary,
                         Boolean summaryTruncated, Map<String, String> outputs, String stdoutLog, String stderrLog,
-                        Approval approval, String cwd) {
+                        Approval approval, String cwd, String origin) {
+
+    public static final String ORIGIN_CLI = "cli";
+    public static final String ORIGIN_MCP = "mcp";
+
+    /** A run started from the command line (the TUI and shell too). */
+    public RunRecord(String id, String label, String skill, String script, String scriptCopy, SourceRef source,
+                     RunState state, Integer exitCode, String reason, String createdAt, String startedAt,
+                     String endedAt, Long durationMs, Integer timeoutSeconds, ObjectNode params, JsonNode sandbox,
+                     Supervisor supervisor, String workspace, Boolean workspaceKept, String summary,
+                     Boolean summaryTruncated, Map<String, String> outputs, String stdoutLog, String stderrLog,
+                     Approval approval, String cwd) {
+        this(id, label, skill, script, scriptCopy, source, state, exitCode, reason, createdAt, startedAt, endedAt, durationMs,
+                timeoutSeconds, params, sandbox, supervisor, workspace, workspaceKept, summary, summaryTruncated, outputs,
+                stdoutLog, stderrLog, approval, cwd, ORIGIN_CLI);
+    }
+
+    /** {@code cli} for a run.json written before the field existed. */
+    @Override
+    public String origin() {
+        return origin == null ? ORIGIN_CLI : origin;
+    }
+
+    public RunRecord withOrigin(String o) {
+        return new RunRecord(id, label, skill, script, scriptCopy, source, state, exitCode, reason, createdAt, startedAt, endedAt,
+                durationMs, timeoutSeconds, params, sandbox, supervisor, workspace, workspaceKept, summary, summaryTruncated,
+                outputs, stdoutLog, stderrLog, approval, cwd, o);
+    }
 
     public record Supervisor(long pid, String startedAt, String host) {
         public static Supervisor current() {
@@ -50,31 +79,31 @@ public record RunRecord(String id, String label, String skill, String script, St
     public RunRecord withState(RunState s, String why) {
         return new RunRecord(id, label, skill, script, scriptCopy, source, s, exitCode, why, createdAt, startedAt, endedAt,
                 durationMs, timeoutSeconds, params, sandbox, supervisor, workspace, workspaceKept, summary, summaryTruncated,
-                outputs, stdoutLog, stderrLog, approval, cwd);
+                outputs, stdoutLog, stderrLog, approval, cwd, origin);
     }
 
     public RunRecord withStart(Instant at, JsonNode appliedSandbox) {
         return new RunRecord(id, label, skill, script, scriptCopy, source, RunState.RUNNING, exitCode, reason, createdAt,
                 at.toString(), endedAt, durationMs, timeoutSeconds, params, appliedSandbox, supervisor, workspace, workspaceKept,
-                summary, summaryTruncated, outputs, stdoutLog, stderrLog, approval, cwd);
+                summary, summaryTruncated, outputs, stdoutLog, stderrLog, approval, cwd, origin);
     }
 
     public RunRecord withSandbox(JsonNode applied) {
         return new RunRecord(id, label, skill, script, scriptCopy, source, state, exitCode, reason, createdAt, startedAt,
                 endedAt, durationMs, timeoutSeconds, params, applied, supervisor, workspace, workspaceKept, summary,
-                summaryTruncated, outputs, stdoutLog, stderrLog, approval, cwd);
+                summaryTruncated, outputs, stdoutLog, stderrLog, approval, cwd, origin);
     }
 
     public RunRecord withSupervisor(Supervisor s) {
         return new RunRecord(id, label, skill, script, scriptCopy, source, state, exitCode, reason, createdAt, startedAt,
                 endedAt, durationMs, timeoutSeconds, params, sandbox, s, workspace, workspaceKept, summary, summaryTruncated,
-                outputs, stdoutLog, stderrLog, approval, cwd);
+                outputs, stdoutLog, stderrLog, approval, cwd, origin);
     }
 
     public RunRecord withApproval(Approval a) {
         return new RunRecord(id, label, skill, script, scriptCopy, source, state, exitCode, reason, createdAt, startedAt,
                 endedAt, durationMs, timeoutSeconds, params, sandbox, supervisor, workspace, workspaceKept, summary,
-                summaryTruncated, outputs, stdoutLog, stderrLog, a, cwd);
+                summaryTruncated, outputs, stdoutLog, stderrLog, a, cwd, origin);
     }
 
     public RunRecord withEnd(RunState s, Integer exit, String why, Instant at, String sum, Boolean truncated,
@@ -82,7 +111,7 @@ public record RunRecord(String id, String label, String skill, String script, St
         Long dur = startedAt == null ? null : Duration.between(Instant.parse(startedAt), at).toMillis();
         return new RunRecord(id, label, skill, script, scriptCopy, source, s, exit, why, createdAt, startedAt, at.toString(),
                 dur, timeoutSeconds, params, sandbox, supervisor, workspace, kept, sum, truncated, outs, stdoutLog, stderrLog,
-                approval, cwd);
+                approval, cwd, origin);
     }
 
     /** Duration so far for a live run, final for an ended one; null if it never started. */

@@ -14,12 +14,15 @@ import java.util.List;
  * @param allowRead     paths the script may read although the sandbox would hide them (--allow-read)
  * @param allowWrite    paths the script may write besides its workspace (--allow-write, workspace-write only)
  * @param args          positional arguments for the script ({@code ao run X -- a b}), after the parameters' argv
+ * @param origin        who asks: {@code cli} or {@code mcp}; recorded in run.json
  */
 public record RunRequest(String target, List<String> params, Integer timeoutSeconds, String sandbox, Boolean network,
                          Path workspace, boolean keepWorkspace, boolean approve, Path cwd, String runId,
-                         List<String> literalParams, List<Path> allowRead, List<Path> allowWrite, List<String> args) {
+                         List<String> literalParams, List<Path> allowRead, List<Path> allowWrite, List<String> args,
+                         String origin) {
 
     public RunRequest {
+        origin = origin == null ? RunRecord.ORIGIN_CLI : origin;
         params = List.copyOf(params);
         literalParams = literalParams == null ? List.of() : List.copyOf(literalParams);
         allowRead = allowRead == null ? List.of() : List.copyOf(allowRead);
@@ -27,18 +30,34 @@ public record RunRequest(String target, List<String> params, Integer timeoutSeco
         args = args == null ? List.of() : List.copyOf(args);
     }
 
-    /** A request with no positional arguments. */
+    /** A request from the command line, the TUI or the shell, with no positional arguments. */
     public RunRequest(String target, List<String> params, Integer timeoutSeconds, String sandbox, Boolean network,
                       Path workspace, boolean keepWorkspace, boolean approve, Path cwd, String runId,
                       List<String> literalParams, List<Path> allowRead, List<Path> allowWrite) {
         this(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, literalParams,
-                allowRead, allowWrite, List.of());
+                allowRead, allowWrite, List.of(), RunRecord.ORIGIN_CLI);
+    }
+
+    /** A request from the command line with positional arguments. */
+    public RunRequest(String target, List<String> params, Integer timeoutSeconds, String sandbox, Boolean network,
+                      Path workspace, boolean keepWorkspace, boolean approve, Path cwd, String runId,
+                      List<String> literalParams, List<Path> allowRead, List<Path> allowWrite, List<String> args) {
+        this(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, literalParams,
+                allowRead, allowWrite, args, RunRecord.ORIGIN_CLI);
+    }
+
+    /** A request from another front end ({@code mcp}), with no positional arguments. */
+    public RunRequest(String target, List<String> params, Integer timeoutSeconds, String sandbox, Boolean network,
+                      Path workspace, boolean keepWorkspace, boolean approve, Path cwd, String runId,
+                      List<String> literalParams, List<Path> allowRead, List<Path> allowWrite, String origin) {
+        this(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, literalParams,
+                allowRead, allowWrite, List.of(), origin);
     }
 
     /** The same request with positional arguments for the script. */
     public RunRequest withArgs(List<String> positional) {
         return new RunRequest(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId,
-                literalParams, allowRead, allowWrite, positional);
+                literalParams, allowRead, allowWrite, positional, origin);
     }
 
     /** A request from a form (the TUI): every value is literal. */
@@ -50,11 +69,13 @@ public record RunRequest(String target, List<String> params, Integer timeoutSeco
     public RunRequest withLiteral(List<String> more) {
         List<String> all = new ArrayList<>(literalParams);
         all.addAll(more);
-        return new RunRequest(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, all, allowRead, allowWrite, args);
+        return new RunRequest(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId,
+                all, allowRead, allowWrite, args, origin);
     }
 
     /** The same request with its parameters replaced (a detached run reads them from its folder). */
     public RunRequest withParams(List<String> typed, List<String> literal) {
-        return new RunRequest(target, typed, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, literal, allowRead, allowWrite, args);
+        return new RunRequest(target, typed, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId,
+                literal, allowRead, allowWrite, args, origin);
     }
 }

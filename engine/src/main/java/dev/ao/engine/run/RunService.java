@@ -204,7 +204,7 @@ public final class RunService {
                     scriptCopy.getFileName().toString(), p.spec().source(), RunState.QUEUED, null, null, Instant.now().toString(),
                     null, null, null, p.timeoutSeconds(), p.params().masked(), null, RunRecord.Supervisor.current(),
                     workspace.toString(), null, null, null, null, runDir.resolve(RunStore.STDOUT).toString(),
-                    runDir.resolve(RunStore.STDERR).toString(), null, req.cwd().toString());
+                    runDir.resolve(RunStore.STDERR).toString(), null, req.cwd().toString(), req.origin());
             store.write(r);
             store.event(id, RunState.QUEUED, Map.of("label", r.label()));
             listener.state(r);

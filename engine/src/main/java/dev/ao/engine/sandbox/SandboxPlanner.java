@@ -78,7 +78,7 @@ public final class SandboxPlanner {
         List<Path> hiddenList = List.copyOf(hidden);
 
         Set<Path> readable = new LinkedHashSet<>();
-        for (Path p : r.readable()) if (!under(p, hiddenList) || fromSource(p, r.store())) readable.add(p);
+        for (Path p : r.readable()) if (!under(p, hiddenList) || fromSource(p, r.store()) || agentScriptDir(p, r.store())) readable.add(p);
         for (Path p : r.named()) if (!under(p, hiddenList)) readable.add(p);
         for (Path p : r.explicit()) if (!under(p, r.store())) readable.add(p);
         readable.addAll(creds);
@@ -178,6 +178,20 @@ public final class SandboxPlanner {
         for (Path s : stores) if (p.startsWith(s.resolve("sources")) && !p.equals(s.resolve("sources"))) return true;
         return false;
     }
+
+    /**
+     * The folder {@code ao mcp} wrote one agent's script into ({@code <store>/mcp/<id>/}, nothing else in it): it shows
+     * through the hidden run store read-only, so the script can be run where it was written. Nothing else of the
+     * store does.
+     */
+    static boolean agentScriptDir(Path p, List<Path> stores) {
+        Path parent = p.normalize().getParent();
+        for (Path s : stores) if (parent != null && parent.equals(s.resolve(AGENT_SCRIPTS))) return true;
+        return false;
+    }
+
+    /** The store's folder of scripts agents wrote through {@code ao mcp}, one folder per script. */
+    public static final String AGENT_SCRIPTS = "mcp";
 
     static boolean under(Path p, List<Path> roots) {
         for (Path r : roots) if (p.startsWith(r)) return true;

@@ -72,4 +72,19 @@ class RunStoreTest {
         store.write(queued(live, RunRecord.Supervisor.current()));
         assertThat(store.read(live).orElseThrow().state()).isEqualTo(RunState.QUEUED);
     }
+
+    @Test
+    void originIsRecordedAndARunJsonWithoutOneWasStartedFromTheCli(@TempDir Path d) throws Exception {
+        RunStore store = new RunStore(d);
+        Files.createDirectories(d.resolve("20240101-000000-000-aaaa"));
+        store.write(queued("20240101-000000-000-aaaa", RunRecord.Supervisor.current()).withOrigin(RunRecord.ORIGIN_MCP));
+        assertThat(Files.readString(d.resolve("20240101-000000-000-aaaa").resolve(RunStore.RUN_JSON))).contains("\"origin\" : \"mcp\"");
+        assertThat(store.read("20240101-000000-000-aaaa").orElseThrow().origin()).isEqualTo("mcp");
+        assertThat(store.read("20240101-000000-000-aaaa").orElseThrow().withState(RunState.RUNNING, null).origin()).isEqualTo("mcp");
+        Path old = d.resolve("20240101-000000-000-bbbb");
+        Files.createDirectories(old);
+        Files.writeString(old.resolve(RunStore.RUN_JSON), "{\"id\":\"20240101-000000-000-bbbb\",\"label\":\"x.sh\",\"state\":\"succeeded\","
+                + "\"created_at\":\"2024-01-01T00:00:00Z\"}");
+        assertThat(store.read("20240101-000000-000-bbbb").orElseThrow().origin()).isEqualTo("cli");
+    }
 }

@@ -83,7 +83,8 @@ public final class LimitsProbe {
             return Check.fail(PRLIMIT, version + bin.get() + " cannot apply " + limits + ": " + SandboxProbe.firstError(c)
                     + "; every run would fail: raise the hard limits or lower these keys");
         }
-        return Check.ok(PRLIMIT, version + bin.get() + ": " + limits + " are enforced per process");
+        return Check.ok(PRLIMIT, version + bin.get() + ": sandbox.max_file_size = " + config.get(ConfigKey.MAX_FILE_SIZE)
+                + " is enforced per process (capped by sandbox.max_disk), sandbox.max_memory per process only where there is no memory cgroup");
     }
 
     static boolean isRoot() {

@@ -212,8 +212,12 @@ public final class RunCommand implements Callable<Integer> {
                 if (follower == null || !r.summary().strip().equals(lastStdoutLine(r))) {
                     ciOut.summary(SafeText.block(r.summary())).forEach(out::println);
                 }
-            } else if (r.state() == RunState.FAILED || r.state() == RunState.TIMED_OUT) {
-                // no summary to hand back: say why from the end of stderr (stored masked, like every log)
+            }
+            boolean ci = ciOut.target() != dev.ao.engine.ci.CiTarget.NONE;
+            boolean summarized = r.summary() != null && !r.summary().isBlank();
+            if ((r.state() == RunState.FAILED || r.state() == RunState.TIMED_OUT) && (ci || !summarized)) {
+                // say why from the end of stderr (stored masked, like every log); in CI also in a collapsed group,
+                // where the runner's log viewer shows it whole
                 List<String> tail = dev.ao.engine.run.RunLogs.lastLines(Path.of(r.stderrLog()), 5).stream().map(l -> "  " + SafeText.line(l)).toList();
                 if (!tail.isEmpty()) ciOut.log("stderr of run " + r.id(), tail).forEach(l -> err.println(term.dim(l)));
             }

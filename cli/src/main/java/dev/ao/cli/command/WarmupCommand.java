@@ -56,8 +56,46 @@ public final class WarmupCommand implements Callable<Integer> {
         } catch (Exception | LinkageError e) {
             // a project whose config does not load still gets an archive, without the MCP classes
         }
+        trivialRun();
         loadOwnClasses();
         return 0;
+    }
+
+    /**
+     * One real, sandboxed run of a one-line script in a throwaway project: the run path's lambdas and the classes it
+     * loads only while running are archived too (they were a third of what the sandbox cost a short run).
+     */
+    private void trivialRun() {
+        Path dir = null;
+        try {
+            dir = java.nio.file.Files.createTempDirectory("ao-warmup-");
+            Path project = java.nio.file.Files.createDirectories(dir.resolve("project/dotcodex")).getParent();
+            java.nio.file.Files.writeString(project.resolve("dotcodex/config.toml"), "[scripts]\nexecution_timeout = 20\n");
+            Path script = java.nio.file.Files.writeString(project.resolve("w.sh"), "#!/bin/sh\necho warm > \"$AO_SUMMARY\"\n");
+            Map<String, String> env = new java.util.HashMap<>();
+            env.put("PATH", ctx.env().getOrDefault("PATH", "/usr/bin:/bin"));
+            env.put("HOME", dir.toString());
+            env.put("XDG_STATE_HOME", dir.resolve("state").toString());
+            env.put("XDG_CONFIG_HOME", dir.resolve("config").toString());
+            dev.ao.engine.config.AoConfig config = new ConfigLoader(project, env).load(Map.of());
+            dev.ao.engine.run.RunService service = new dev.ao.engine.run.RunService(config, env,
+                    () -> dev.ao.engine.source.SkillSources.catalog(config));
+            dev.ao.engine.run.RunService.Prepared p = service.prepare(dev.ao.engine.run.RunRequest.of(script.toString(), List.of(), project));
+            service.start(p, dev.ao.engine.run.Approver.NOBODY, dev.ao.engine.run.RunListener.NONE).await();
+        } catch (Exception | LinkageError e) {
+            // no sandbox here (or no bwrap): the archive simply lacks the run path
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (dir == null) return;
+        try (var files = java.nio.file.Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (java.io.IOException | java.io.UncheckedIOException ignored) {
+            // a temporary folder: the system cleans it
+        }
     }
 
     /** Every class of ao itself, so the archive holds the run path too (it is not exercised here). */

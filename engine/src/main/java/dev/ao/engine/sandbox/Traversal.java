@@ -42,13 +42,15 @@ public final class Traversal {
 
     public static Plan plan(Collection<Path> needed, int uid, int gid) {
         Set<Step> steps = new LinkedHashSet<>();
+        // the chains share their heads (/, /root, /usr): each folder is looked at once
+        java.util.Map<Path, Boolean> open = new java.util.HashMap<>();
         for (Path p : needed) {
             Path abs = p.toAbsolutePath().normalize();
             List<Path> chain = new ArrayList<>();
             for (Path a = abs; a != null; a = a.getParent()) chain.add(0, a);
             // every closed folder on the way (not the path itself: a bind keeps its own mode) is masked, its next step revealed
             for (int i = 1; i < chain.size() - 1; i++) {
-                if (searchable(chain.get(i), uid, gid)) continue;
+                if (open.computeIfAbsent(chain.get(i), d -> searchable(d, uid, gid))) continue;
                 steps.add(new Step(chain.get(i), true));
                 steps.add(new Step(chain.get(i + 1), false));
             }

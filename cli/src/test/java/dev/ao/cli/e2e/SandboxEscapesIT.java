@@ -253,6 +253,23 @@ class SandboxEscapesIT {
     }
 
     @Test
+    void namingARootOnlyFileAsAPathParameterDoesNotMakeItReadable() throws Exception {
+        Assumptions.assumeTrue(root(), "only a root ao runs scripts as another uid");
+        String canary = "SHADOW-" + UUID.randomUUID();
+        Path secret = project.write("root-only.txt", canary + "\n");
+        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        project.write("skills/peek/SKILL.md", "---\nname: peek\ndescription: reads a named file\n---\n");
+        project.write("skills/peek/script.json", "{\"script_file\": \"p.sh\", \"parameters_schema\": {\"type\": \"object\","
+                + " \"properties\": {\"path\": {\"type\": \"string\", \"format\": \"path\"}}}}");
+        project.script("skills/peek/p.sh", "#!/bin/bash\ncat \"$AO_PARAM_PATH\"\n");
+        Ao.Result r = project.ao().run("run", "peek", "-p", "path=" + secret);
+        assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+        assertThat(r.stdout() + r.stderr()).doesNotContain(canary);
+        assertThat(lastRun().path("reason").asText()).contains(secret + " is not readable by uid 61000");
+        assertNowhere(canary, secret);
+    }
+
+    @Test
     void moreCredentialFilesAreHiddenByDefault() throws Exception {
         String canary = "CRED-" + UUID.randomUUID();
         for (String f : List.of(".npmrc", ".pgpass", ".pypirc", ".config/gcloud/credentials.db", ".azure/accessTokens.json",

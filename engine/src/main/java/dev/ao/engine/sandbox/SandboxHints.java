@@ -31,7 +31,15 @@ public final class SandboxHints {
             Matcher m = PATH.matcher(line);
             while (m.find()) {
                 Path path = Path.of(m.group(1)).normalize();
-                if (path.startsWith(SandboxPolicy.RUN_DIR) || !Files.exists(path) || visible(path, p)) continue;
+                if (path.startsWith(SandboxPolicy.RUN_DIR) || !Files.exists(path)) continue;
+                if (visible(path, p)) {
+                    if (p.runAs().isPresent() && l.contains("permission denied") && Files.isRegularFile(path)
+                            && !SandboxPlanner.readableBy(path, p.runAs().get().uid(), p.runAs().get().gid())) {
+                        return path + " is not readable by uid " + p.runAs().get().uid() + ", which scripts run as when ao is root;"
+                                + " make it readable to others (chmod o+r) or run ao as a user who can read it";
+                    }
+                    continue;
+                }
                 return path + " exists on the host but is not visible in the sandbox; pass it as a path parameter or use --allow-read "
                         + path + (p.mode() == SandboxMode.WORKSPACE_WRITE ? " (--allow-write to write it)" : "");
             }

@@ -110,10 +110,9 @@ public final class SandboxPlanner {
             needed.add(r.io());
             if (r.lib() != null) needed.add(r.lib());
             List<Traversal.Step> steps = new ArrayList<>(Traversal.plan(needed, uid, gid).steps());
+            // only demanded credentials are copied: a named path the sandbox uid cannot read stays unreadable, or
+            // naming /etc/shadow as a path parameter (an MCP agent can) would hand it over
             for (Path c : creds) copyIn(c, uid, gid, steps, copies);
-            for (Path n : r.named()) {
-                if (Files.isRegularFile(n) && !readableBy(n, uid, gid) && size(n) <= MAX_COPY && copies.size() < MAX_COPIES) copies.add(n);
-            }
             traversal = new Traversal.Plan(List.copyOf(steps));
         }
         return new SandboxPolicy(r.mode(), r.network(), r.workspace(), List.copyOf(writable), List.copyOf(readOnly),

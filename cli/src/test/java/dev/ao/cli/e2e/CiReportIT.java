@@ -3,20 +3,21 @@ package dev.ao.cli.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ao.testkit.Ao;
+import dev.ao.testkit.CiFiles;
 import dev.ao.testkit.TestProject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import javax.xml.XMLConstants;
+
 import javax.xml.transform.stream.StreamSource;
-import javax.xml.validation.SchemaFactory;
+
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+
+
+
 import java.util.List;
 import java.util.Map;
 
@@ -82,36 +83,15 @@ class CiReportIT {
                 .env("GITHUB_STEP_SUMMARY", summary.toString()).env("MY_TOKEN", SECRET);
     }
 
-    /** The runner's reading of $GITHUB_OUTPUT: {@code key<<DELIM} up to a line equal to DELIM, or {@code key=value}. */
+    /** The runner's reading of $GITHUB_OUTPUT, each heredoc delimiter the random one ao makes. */
     static Map<String, String> parseGithubOutput(String text) {
-        Map<String, String> out = new LinkedHashMap<>();
-        Iterator<String> it = List.of(text.split("\n", -1)).iterator();
-        while (it.hasNext()) {
-            String l = it.next();
-            if (l.isEmpty()) continue;
-            int h = l.indexOf("<<");
-            int eq = l.indexOf('=');
-            if (h > 0 && (eq < 0 || h < eq)) {
-                String delim = l.substring(h + 2);
-                assertThat(delim).startsWith("ghadelimiter_");
-                List<String> value = new ArrayList<>();
-                while (true) {
-                    String v = it.next();
-                    if (v.equals(delim)) break;
-                    value.add(v);
-                }
-                out.put(l.substring(0, h), String.join("\n", value));
-            } else {
-                out.put(l.substring(0, eq), l.substring(eq + 1));
-            }
-        }
-        return out;
+        CiFiles.GithubOutput o = CiFiles.githubOutput(text);
+        assertThat(o.delimiters()).allSatisfy(d -> assertThat(d).startsWith("ghadelimiter_"));
+        return o.values();
     }
 
     static void validJunit(Path xml) throws Exception {
-        Path xsd = Ao.repo().resolve("engine/src/test/resources/junit/junit-10.xsd");
-        SchemaFactory.newInstance(XMLConstants.W3C_XML_SCHEMA_NS_URI).newSchema(xsd.toFile()).newValidator()
-                .validate(new StreamSource(xml.toFile()));
+        CiFiles.validateJunit(new StreamSource(xml.toFile()));
     }
 
     private String lastRun() {

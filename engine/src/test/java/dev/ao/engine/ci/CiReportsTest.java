@@ -1,12 +1,14 @@
 package dev.ao.engine.ci;
 
+import dev.ao.testkit.CiFiles;
+
 import dev.ao.engine.run.RunRecord;
 import dev.ao.engine.run.RunState;
 import org.junit.jupiter.api.Test;
 
-import javax.xml.XMLConstants;
+
 import javax.xml.transform.stream.StreamSource;
-import javax.xml.validation.SchemaFactory;
+
 import java.io.StringReader;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,35 +28,12 @@ class CiReportsTest {
                 summary, false, outputs, "/r/stdout.log", "/r/stderr.log", null, "/p");
     }
 
-    /** The runner's reading of $GITHUB_OUTPUT: {@code key<<DELIM} lines up to a line equal to DELIM, or {@code key=value}. */
     static Map<String, String> parseGithubOutput(String text) {
-        Map<String, String> out = new LinkedHashMap<>();
-        Iterator<String> it = List.of(text.split("\n", -1)).iterator();
-        while (it.hasNext()) {
-            String l = it.next();
-            if (l.isEmpty()) continue;
-            int h = l.indexOf("<<");
-            int eq = l.indexOf('=');
-            if (h > 0 && (eq < 0 || h < eq)) {
-                String delim = l.substring(h + 2);
-                List<String> value = new ArrayList<>();
-                while (true) {
-                    String v = it.next();
-                    if (v.equals(delim)) break;
-                    value.add(v);
-                }
-                out.put(l.substring(0, h), String.join("\n", value));
-            } else {
-                out.put(l.substring(0, eq), l.substring(eq + 1));
-            }
-        }
-        return out;
+        return CiFiles.githubOutput(text).values();
     }
 
     static void validate(String xml) throws Exception {
-        var schema = SchemaFactory.newInstance(XMLConstants.W3C_XML_SCHEMA_NS_URI)
-                .newSchema(CiReportsTest.class.getResource("/junit/junit-10.xsd"));
-        schema.newValidator().validate(new StreamSource(new StringReader(xml)));
+        CiFiles.validateJunit(new StreamSource(new StringReader(xml)));
     }
 
     @Test

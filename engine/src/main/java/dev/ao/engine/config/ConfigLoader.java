@@ -130,7 +130,15 @@ public final class ConfigLoader {
         if ((Integer) procs.value() < 1) {
             throw AoException.usage(procs.origin() + ": sandbox.max_processes must be at least 1, got " + procs.value());
         }
-        for (ConfigKey k : List.of(ConfigKey.MAX_FILE_SIZE, ConfigKey.MAX_MEMORY)) {
+        ConfigValue uid = values.get(ConfigKey.RUN_AS_UID.name());
+        int u = (Integer) uid.value();
+        // a project's config comes with the repository: it must not pick root, nor a real user whose files it could read
+        boolean given = !uid.value().equals(ConfigKey.RUN_AS_UID.defaultValue());   // the default needs no password lookup
+        if (u < 1 || (given && dev.ao.engine.sandbox.Identity.passwdName(u).isPresent())) {
+            throw AoException.usage(uid.origin() + ": sandbox.run_as_uid must be an unprivileged uid that no user of this machine has, got "
+                    + u + dev.ao.engine.sandbox.Identity.passwdName(u).map(n -> " (" + n + ")").orElse(""));
+        }
+        for (ConfigKey k : List.of(ConfigKey.MAX_FILE_SIZE, ConfigKey.MAX_MEMORY, ConfigKey.MAX_DISK)) {
             ConfigValue v = values.get(k.name());
             parseSize(String.valueOf(v.value()), k.name(), v.origin());
         }

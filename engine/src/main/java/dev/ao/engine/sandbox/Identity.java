@@ -55,14 +55,21 @@ public record Identity(int uid, int gid, Path home) {
         return new Identity(uid, gid, home);
     }
 
+    /** The user name the password database gives {@code uid}, if any. */
+    public static Optional<String> passwdName(int uid) {
+        return passwdField(uid, 0);
+    }
+
     /** The home directory of {@code uid} in /etc/passwd. */
     static Optional<Path> passwdHome(int uid) {
+        return passwdField(uid, 5).filter(h -> h.startsWith("/")).map(Path::of);
+    }
+
+    private static Optional<String> passwdField(int uid, int field) {
         try {
             for (String l : Files.readAllLines(Path.of("/etc/passwd"))) {
                 List<String> f = List.of(l.split(":", -1));
-                if (f.size() >= 6 && f.get(2).equals(Integer.toString(uid)) && f.get(5).startsWith("/")) {
-                    return Optional.of(Path.of(f.get(5)));
-                }
+                if (f.size() >= 6 && f.get(2).equals(Integer.toString(uid))) return Optional.of(f.get(field));
             }
         } catch (IOException | RuntimeException e) {
             // no password database: $HOME is all we know

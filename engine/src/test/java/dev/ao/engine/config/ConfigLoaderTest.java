@@ -140,6 +140,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aProjectCannotMakeScriptsRunAsRootOrAsARealUser(@TempDir Path d) throws Exception {
+        for (String bad : List.of("0", "-3")) {
+            Path proj = project(d.resolve("p" + bad), "[sandbox]\nrun_as_uid = " + bad + "\n");
+            assertThatThrownBy(() -> new ConfigLoader(proj, Map.of("HOME", d.toString())).load(Map.of()))
+                    .hasMessageContaining("dotcodex/config.toml:2: sandbox.run_as_uid must be an unprivileged uid");
+        }
+        // uid 0 is in every password database; any other user it lists is refused the same way
+        Path proj = project(d.resolve("pdaemon"), "[sandbox]\nrun_as_uid = 1\n");
+        if (dev.ao.engine.sandbox.Identity.passwdName(1).isPresent()) {
+            assertThatThrownBy(() -> new ConfigLoader(proj, Map.of("HOME", d.toString())).load(Map.of()))
+                    .hasMessageContaining("run_as_uid must be an unprivileged uid that no user of this machine has, got 1 (");
+        }
+        assertThat(new ConfigLoader(project(d.resolve("ok"), "[sandbox]\nrun_as_uid = 61001\n"), Map.of("HOME", d.toString()))
+                .load(Map.of()).get(ConfigKey.RUN_AS_UID)).isEqualTo(61001);
+    }
+
+    @Test
     void llmProviderTablesLayerOnTheBuiltInOnes(@TempDir Path d) throws Exception {
         Path proj = project(d, """
                 [llm]

@@ -270,6 +270,25 @@ class SandboxEscapesIT {
     }
 
     @Test
+    void aProjectsConfigCannotOpenHiddenCredentialsOnlyAPersonsFlagCan() throws Exception {
+        String canary = "SSHKEY-" + UUID.randomUUID();
+        Path ssh = Files.createDirectories(project.home().resolve(".ssh"));
+        Files.writeString(ssh.resolve("id_rsa"), canary);
+        project.giveToItUser();
+        project.config("[scripts]\nexecution_timeout = 60\n[sandbox]\nallow_read = [\"~/.ssh\"]\nallow_write = [\"~/.ssh\"]\n");
+        String script = "#!/bin/bash\ncat ~/.ssh/id_rsa 2>/dev/null; echo planted > ~/.ssh/authorized_keys 2>/dev/null; echo tried\n";
+        Ao.Result r = run(script);
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(stdoutLog()).contains("tried").doesNotContain(canary);
+        assertThat(ssh.resolve("authorized_keys")).doesNotExist();
+        // the person at the keyboard may open it for one run
+        Ao.Result allowed = run(script, "--allow-read", ssh.toString());
+        assertThat(allowed.exit()).as(allowed.toString()).isZero();
+        assertThat(stdoutLog()).contains(canary);
+        assertThat(ssh.resolve("authorized_keys")).doesNotExist();
+    }
+
+    @Test
     void moreCredentialFilesAreHiddenByDefault() throws Exception {
         String canary = "CRED-" + UUID.randomUUID();
         for (String f : List.of(".npmrc", ".pgpass", ".pypirc", ".config/gcloud/credentials.db", ".azure/accessTokens.json",

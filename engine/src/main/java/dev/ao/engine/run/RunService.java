@@ -370,15 +370,27 @@ public final class RunService {
                 for (BoundParameters.PathParam pp : p.params().paths(p.spec().parametersSchema())) {
                     (pp.write() ? writable : named).add(pp.path());
                 }
-                List<Path> explicit = new ArrayList<>(config.allowRead());
+                // a project's own config comes with its repository: what it opens never shows through a hidden path
+                // (~/.ssh, the run store); a person's flags and user config do
+                boolean readFromProject = fromProject(ConfigKey.ALLOW_READ);
+                List<Path> explicit = new ArrayList<>(readFromProject ? List.of() : config.allowRead());
+                if (readFromProject) named.addAll(config.allowRead());
                 explicit.addAll(p.request().allowRead());
-                writable.addAll(config.allowWrite());
+                List<Path> projectWritable = fromProject(ConfigKey.ALLOW_WRITE) ? config.allowWrite() : List.of();
+                if (projectWritable.isEmpty()) writable.addAll(config.allowWrite());
                 writable.addAll(p.request().allowWrite());
                 List<Path> stores = new ArrayList<>(List.of(config.stateDir()));
                 Optional<Path> seccomp = p.network() ? Optional.empty() : SeccompFilter.installIfSupported(config.stateDir());
-                SandboxPolicy policy = SandboxPlanner.plan(new SandboxPlanner.Request(p.mode(), p.network(), workspace, io, lib,
-                        readable, named, explicit, writable, config.denyRead(), stores, p.spec().demands(), env, me,
-                        (Integer) config.get(ConfigKey.RUN_AS_UID), seccomp, limits));
+                java.util.function.Function<List<Path>, SandboxPolicy> planWith = w -> SandboxPlanner.plan(new SandboxPlanner.Request(
+                        p.mode(), p.network(), workspace, io, lib, readable, named, explicit, w, config.denyRead(), stores,
+                        p.spec().demands(), env, me, (Integer) config.get(ConfigKey.RUN_AS_UID), seccomp, limits));
+                SandboxPolicy policy = planWith.apply(writable);
+                if (!projectWritable.isEmpty()) {
+                    for (Path w : projectWritable) {
+                        if (policy.hidden().stream().noneMatch(w::startsWith)) writable.add(w);
+                    }
+                    policy = planWith.apply(writable);
+                }
 
                 if (runAs.isPresent()) {
                     lent.add(io);
@@ -484,6 +496,11 @@ public final class RunService {
             if (why != null) d.put("reason", why);
             transition(done, d);
         }
+    }
+
+    /** Whether {@code key}'s value came from the project's own {@code dotcodex/config.toml}. */
+    private boolean fromProject(ConfigKey key) {
+        return config.projectRoot().map(r -> config.origin(key).startsWith(r.resolve("dotcodex").toString())).orElse(false);
     }
 
     /** Credential files a demanded binary is pointed at by env; kept visible even when they sit in /tmp. */

@@ -431,10 +431,11 @@ public final class TuiApp {
     static TextColor color(RunState s) {
         return switch (s) {
             case SUCCEEDED -> TextColor.ANSI.GREEN;
-            case FAILED, TIMED_OUT, LOST, REJECTED -> TextColor.ANSI.RED;
+            case FAILED, TIMED_OUT, LOST, REJECTED, INTERRUPTED -> TextColor.ANSI.RED;
             case RUNNING -> TextColor.ANSI.CYAN;
-            case WAITING_APPROVAL, QUEUED -> TextColor.ANSI.YELLOW;
+            case WAITING_APPROVAL, QUEUED, BLOCKED, PAUSED -> TextColor.ANSI.YELLOW;
             case CANCELED -> TextColor.ANSI.MAGENTA;
+            case SKIPPED -> DIM;
         };
     }
 

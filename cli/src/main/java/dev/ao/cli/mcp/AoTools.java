@@ -452,7 +452,7 @@ final class AoTools {
     private static String next(RunRecord r, boolean truncated) {
         String id = r.id();
         return switch (r.state()) {
-            case QUEUED, RUNNING -> "still " + r.state().id() + ": get_run {\"run_id\": \"" + id + "\", \"wait_seconds\": 60}";
+            case QUEUED, BLOCKED, RUNNING, PAUSED -> "still " + r.state().id() + ": get_run {\"run_id\": \"" + id + "\", \"wait_seconds\": 60}";
             case WAITING_APPROVAL -> "a person must approve it ('ao runs approve " + id + "' or ao tui); then get_run {\"run_id\": \"" + id + "\"}";
             default -> truncated ? "the rest: read_log {\"run_id\": \"" + id + "\", \"stream\": \"summary\"} (or \"stdout\", \"stderr\")" : null;
         };

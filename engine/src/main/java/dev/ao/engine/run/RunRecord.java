@@ -19,6 +19,11 @@ import java.util.Map;
  * @param supervisor the process supervising the run; if it is gone while the run is not finished, the run is lost
  * @param origin     who started it: {@code cli} (also the TUI and shell; what a run.json without the field means)
  *                   or {@code mcp} (an agent through {@code ao mcp})
+ * @param kind       {@code workflow} for a workflow's own run, {@code job} for a job's (or a for_each item's) child run
+ * @param parent     the workflow run a child belongs to
+ * @param job        the job id of a child run
+ * @param item       the for_each index of a child run
+ * @param attempt    1 for the first try of a child, 2 for the first retry...
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunRecord(String id, String label, String skill, String script, String scriptCopy, SourceRef source,
@@ -26,7 +31,24 @@ public record RunRecord(String id, String label, String skill, String script, St
                         String endedAt, Long durationMs, Integer timeoutSeconds, ObjectNode params, JsonNode sandbox,
                         Supervisor supervisor, String workspace, Boolean workspaceKept, String summary,
                         Boolean summaryTruncated, Map<String, String> outputs, String stdoutLog, String stderrLog,
-                        Approval approval, String cwd, String origin) {
+                        Approval approval, String cwd, String origin, String kind, String parent, String job,
+                        Integer item, Integer attempt) {
+
+    /** {@code kind} of a workflow's own run; a job's child run is {@link #KIND_JOB}; a plain script run has none. */
+    public static final String KIND_WORKFLOW = "workflow";
+    public static final String KIND_JOB = "job";
+
+    /** A run with no place in a workflow tree. */
+    public RunRecord(String id, String label, String skill, String script, String scriptCopy, SourceRef source,
+                     RunState state, Integer exitCode, String reason, String createdAt, String startedAt,
+                     String endedAt, Long durationMs, Integer timeoutSeconds, ObjectNode params, JsonNode sandbox,
+                     Supervisor supervisor, String workspace, Boolean workspaceKept, String summary,
+                     Boolean summaryTruncated, Map<String, String> outputs, String stdoutLog, String stderrLog,
+                     Approval approval, String cwd, String origin) {
+        this(id, label, skill, script, scriptCopy, source, state, exitCode, reason, createdAt, startedAt, endedAt, durationMs,
+                timeoutSeconds, params, sandbox, supervisor, workspace, workspaceKept, summary, summaryTruncated, outputs,
+                stdoutLog, stderrLog, approval, cwd, origin, null, null, null, null, null);
+    }
 
     public static final String ORIGIN_CLI = "cli";
     public static final String ORIGIN_MCP = "mcp";
@@ -52,7 +74,7 @@ public record RunRecord(String id, String label, String skill, String script, St
     public RunRecord withOrigin(String o) {
         return new RunRecord(id, label, skill, script, scriptCopy, source, state, exitCode, reason, createdAt, startedAt, endedAt,
                 durationMs, timeoutSeconds, params, sandbox, supervisor, workspace, workspaceKept, summary, summaryTruncated,
-                outputs, stdoutLog, stderrLog, approval, cwd, o);
+                outputs, stdoutLog, stderrLog, approval, cwd, o, kind, parent, job, item, attempt);
     }
 
     public record Supervisor(long pid, String startedAt, String host) {
@@ -79,31 +101,31 @@ public record RunRecord(String id, String label, String skill, String script, St
     public RunRecord withState(RunState s, String why) {
         return new RunRecord(id, label, skill, script, scriptCopy, source, s, exitCode, why, createdAt, startedAt, endedAt,
                 durationMs, timeoutSeconds, params, sandbox, supervisor, workspace, workspaceKept, summary, summaryTruncated,
-                outputs, stdoutLog, stderrLog, approval, cwd, origin);
+                outputs, stdoutLog, stderrLog, approval, cwd, origin, kind, parent, job, item, attempt);
     }
 
     public RunRecord withStart(Instant at, JsonNode appliedSandbox) {
         return new RunRecord(id, label, skill, script, scriptCopy, source, RunState.RUNNING, exitCode, reason, createdAt,
                 at.toString(), endedAt, durationMs, timeoutSeconds, params, appliedSandbox, supervisor, workspace, workspaceKept,
-                summary, summaryTruncated, outputs, stdoutLog, stderrLog, approval, cwd, origin);
+                summary, summaryTruncated, outputs, stdoutLog, stderrLog, approval, cwd, origin, kind, parent, job, item, attempt);
     }
 
     public RunRecord withSandbox(JsonNode applied) {
         return new RunRecord(id, label, skill, script, scriptCopy, source, state, exitCode, reason, createdAt, startedAt,
                 endedAt, durationMs, timeoutSeconds, params, applied, supervisor, workspace, workspaceKept, summary,
-                summaryTruncated, outputs, stdoutLog, stderrLog, approval, cwd, origin);
+                summaryTruncated, outputs, stdoutLog, stderrLog, approval, cwd, origin, kind, parent, job, item, attempt);
     }
 
     public RunRecord withSupervisor(Supervisor s) {
         return new RunRecord(id, label, skill, script, scriptCopy, source, state, exitCode, reason, createdAt, startedAt,
                 endedAt, durationMs, timeoutSeconds, params, sandbox, s, workspace, workspaceKept, summary, summaryTruncated,
-                outputs, stdoutLog, stderrLog, approval, cwd, origin);
+                outputs, stdoutLog, stderrLog, approval, cwd, origin, kind, parent, job, item, attempt);
     }
 
     public RunRecord withApproval(Approval a) {
         return new RunRecord(id, label, skill, script, scriptCopy, source, state, exitCode, reason, createdAt, startedAt,
                 endedAt, durationMs, timeoutSeconds, params, sandbox, supervisor, workspace, workspaceKept, summary,
-                summaryTruncated, outputs, stdoutLog, stderrLog, a, cwd, origin);
+                summaryTruncated, outputs, stdoutLog, stderrLog, a, cwd, origin, kind, parent, job, item, attempt);
     }
 
     public RunRecord withEnd(RunState s, Integer exit, String why, Instant at, String sum, Boolean truncated,
@@ -111,7 +133,21 @@ public record RunRecord(String id, String label, String skill, String script, St
         Long dur = startedAt == null ? null : Duration.between(Instant.parse(startedAt), at).toMillis();
         return new RunRecord(id, label, skill, script, scriptCopy, source, s, exit, why, createdAt, startedAt, at.toString(),
                 dur, timeoutSeconds, params, sandbox, supervisor, workspace, kept, sum, truncated, outs, stdoutLog, stderrLog,
-                approval, cwd, origin);
+                approval, cwd, origin, kind, parent, job, item, attempt);
+    }
+
+    /** The same run placed in a workflow's tree. */
+    public RunRecord withTree(String k, String parentId, String jobId, Integer itemIndex, Integer attemptNo) {
+        return new RunRecord(id, label, skill, script, scriptCopy, source, state, exitCode, reason, createdAt, startedAt, endedAt,
+                durationMs, timeoutSeconds, params, sandbox, supervisor, workspace, workspaceKept, summary, summaryTruncated,
+                outputs, stdoutLog, stderrLog, approval, cwd, origin, k, parentId, jobId, itemIndex, attemptNo);
+    }
+
+    /** The same run with its outputs replaced. */
+    public RunRecord withOutputs(Map<String, String> outs) {
+        return new RunRecord(id, label, skill, script, scriptCopy, source, state, exitCode, reason, createdAt, startedAt, endedAt,
+                durationMs, timeoutSeconds, params, sandbox, supervisor, workspace, workspaceKept, summary, summaryTruncated,
+                outs, stdoutLog, stderrLog, approval, cwd, origin, kind, parent, job, item, attempt);
     }
 
     /** Duration so far for a live run, final for an ended one; null if it never started. */

@@ -677,6 +677,6 @@ public final class RunService {
     }
 
     static Set<RunState> live() {
-        return Set.of(RunState.QUEUED, RunState.WAITING_APPROVAL, RunState.RUNNING);
+        return Set.of(RunState.QUEUED, RunState.WAITING_APPROVAL, RunState.BLOCKED, RunState.RUNNING, RunState.PAUSED);
     }
 }

@@ -184,8 +184,24 @@ public final class RunService {
         return out;
     }
 
+    /**
+     * A child run's place in a workflow's tree, and what it gets besides its parameters.
+     *
+     * @param env {@code AO_ITEM}, {@code AO_INDEX} for a for_each item
+     */
+    public record Tree(String parent, String job, Integer item, Integer attempt, Map<String, String> env) {
+        public Tree {
+            env = env == null ? Map.of() : Map.copyOf(env);
+        }
+    }
+
     /** Records the run as queued; {@link Active#await} then approves, runs and finishes it. */
     public Active start(Prepared p, Approver approver, RunListener listener) {
+        return start(p, approver, listener, null);
+    }
+
+    /** {@link #start(Prepared, Approver, RunListener)} for a workflow's child run, linked to its parent. */
+    public Active start(Prepared p, Approver approver, RunListener listener, Tree tree) {
         RunRequest req = p.request();
         String id = req.runId() != null ? req.runId() : store.newRunDir();
         Path runDir = store.dir(id);
@@ -205,10 +221,11 @@ public final class RunService {
                     null, null, null, p.timeoutSeconds(), p.params().masked(), null, RunRecord.Supervisor.current(),
                     workspace.toString(), null, null, null, null, runDir.resolve(RunStore.STDOUT).toString(),
                     runDir.resolve(RunStore.STDERR).toString(), null, req.cwd().toString(), req.origin());
+            if (tree != null) r = r.withTree(RunRecord.KIND_JOB, tree.parent(), tree.job(), tree.item(), tree.attempt());
             store.write(r);
             store.event(id, RunState.QUEUED, Map.of("label", r.label()));
             listener.state(r);
-            return new Active(p, r, workspace, approver, listener);
+            return new Active(p, r, workspace, approver, listener, tree);
         } catch (IOException e) {
             throw new AoException(ExitCode.FAILED, runDir + ": cannot prepare the run: " + e.getMessage());
         }
@@ -224,8 +241,10 @@ public final class RunService {
         private volatile ProcessSupervisor.Running running;
         private volatile boolean canceled;
         private volatile Thread approving;
+        private final Tree tree;
 
-        private Active(Prepared p, RunRecord r, Path workspace, Approver approver, RunListener listener) {
+        private Active(Prepared p, RunRecord r, Path workspace, Approver approver, RunListener listener, Tree tree) {
+            this.tree = tree;
             this.p = p;
             this.record = r;
             this.workspace = workspace;
@@ -330,6 +349,7 @@ public final class RunService {
                 childEnv.put("AO_ARTIFACTS", artifacts.toString());
                 childEnv.put("AO_SANDBOX_MODE", p.mode().id());
                 childEnv.put("AO_CWD", p.request().cwd().toString());
+                if (tree != null) childEnv.putAll(tree.env());
                 Path lib = SkillLib.pythonDir(config.stateDir());   // ao_skill.py for Python scripts
                 String libSeen = p.mode() == SandboxMode.DANGER_FULL_ACCESS ? lib.toString() : SandboxPolicy.LIB;
                 childEnv.put("AO_LIB", libSeen);
@@ -449,6 +469,14 @@ public final class RunService {
                 }
                 Map<String, String> outputs = new LinkedHashMap<>();
                 Summary.outputs(outputFile).forEach((k, v) -> outputs.put(k, MaskingOutputStream.mask(v, mask)));
+                if (state == RunState.SUCCEEDED && p.spec().outputsSchema() != null) {
+                    List<String> wrong = OutputsCheck.problems(p.spec().outputsSchema(), outputs, String.valueOf(p.spec().specFile()));
+                    if (!wrong.isEmpty()) {
+                        state = RunState.FAILED;
+                        exit = 1;
+                        why = "outputs do not match outputs_schema: " + String.join("; ", wrong);
+                    }
+                }
                 String full = MaskingOutputStream.mask(s.full(), mask);
                 if (!full.isEmpty()) {
                     try {

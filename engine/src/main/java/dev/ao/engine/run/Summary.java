@@ -80,17 +80,31 @@ public record Summary(String text, String full, boolean truncated) {
         return last.isEmpty() ? "" : last.get(0).strip();
     }
 
-    /** {@code key=value} lines from {@code $AO_OUTPUT}; at most 200 keys, values cut at 1 KiB. */
+    /** What one run's outputs may hold in all: a workflow passes them on to later jobs. */
+    public static final int OUTPUTS_BYTES = 64 * 1024;
+
+    /**
+     * {@code key=value} lines from {@code $AO_OUTPUT}: at most 200 keys and {@link #OUTPUTS_BYTES} in all (keys and
+     * values); a line past the bound is dropped whole, never cut (a cut JSON value would mislead), and a later line
+     * for the same key wins.
+     */
     public static Map<String, String> outputs(Path file) {
         Map<String, String> out = new LinkedHashMap<>();
         if (file == null) return out;
-        String text = UntrustedFiles.readHead(file, 256 * 1024).map(b -> new String(b, StandardCharsets.UTF_8)).orElse("");
+        String text = UntrustedFiles.readHead(file, OUTPUTS_BYTES + 4096).map(b -> new String(b, StandardCharsets.UTF_8)).orElse("");
+        int used = 0;
         for (String l : text.lines().toList()) {
             int eq = l.indexOf('=');
             if (eq <= 0 || l.startsWith("#")) continue;
+            String k = l.substring(0, eq).strip();
             String v = l.substring(eq + 1).strip();
-            out.put(l.substring(0, eq).strip(), v.length() > 1024 ? v.substring(0, 1024) : v);
-            if (out.size() >= 200) break;
+            int size = k.length() + v.length();
+            String old = out.get(k);
+            int freed = old == null ? 0 : k.length() + old.length();
+            if (used - freed + size > OUTPUTS_BYTES) continue;
+            if (old == null && out.size() >= 200) continue;
+            used += size - freed;
+            out.put(k, v);
         }
         return out;
     }

@@ -185,9 +185,14 @@ public final class SandboxPlanner {
      */
     static boolean agentScriptDir(Path p, List<Path> stores) {
         Path parent = p.normalize().getParent();
-        for (Path s : stores) if (parent != null && parent.equals(s.resolve(AGENT_SCRIPTS))) return true;
+        for (Path s : stores) {
+            if (parent != null && (parent.equals(s.resolve(AGENT_SCRIPTS)) || parent.equals(s.resolve(INLINE_SCRIPTS)))) return true;
+        }
         return false;
     }
+
+    /** The store's folder of workflows' inline {@code run:} scripts, one folder per job and run (the same rule). */
+    public static final String INLINE_SCRIPTS = "inline";
 
     /** The store's folder of scripts agents wrote through {@code ao mcp}, one folder per script. */
     public static final String AGENT_SCRIPTS = "mcp";

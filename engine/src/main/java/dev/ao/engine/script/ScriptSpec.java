@@ -14,9 +14,17 @@ import java.util.Map;
  * @param skill   the skill id ({@code logs/error-summary}) when run by skill name, else null
  * @param specFile the {@code script.json}, or null for a bare script
  * @param sandbox  the script's own {@code sandbox_mode}, or null
+ * @param outputsSchema JSON Schema over the script's {@code key=value} outputs, or null: checked when the run ends
+ * @param idempotent    running it twice does no harm: a workflow's resume may run it again after a crash
  */
 public record ScriptSpec(String name, String description, Path scriptFile, Path specFile, JsonNode parametersSchema,
-                         Demands demands, Integer timeout, String risk, String sandbox, String skill, SourceRef source) {
+                         Demands demands, Integer timeout, String risk, String sandbox, String skill, SourceRef source,
+                         JsonNode outputsSchema, boolean idempotent) {
+
+    public ScriptSpec(String name, String description, Path scriptFile, Path specFile, JsonNode parametersSchema,
+                      Demands demands, Integer timeout, String risk, String sandbox, String skill, SourceRef source) {
+        this(name, description, scriptFile, specFile, parametersSchema, demands, timeout, risk, sandbox, skill, source, null, false);
+    }
 
     public boolean approvalRequired() {
         return "approval_required".equals(risk);
@@ -43,7 +51,8 @@ public record ScriptSpec(String name, String description, Path scriptFile, Path 
     }
 
     public ScriptSpec withSkill(String skillId, SourceRef src) {
-        return new ScriptSpec(name, description, scriptFile, specFile, parametersSchema, demands, timeout, risk, sandbox, skillId, src);
+        return new ScriptSpec(name, description, scriptFile, specFile, parametersSchema, demands, timeout, risk, sandbox, skillId, src,
+                outputsSchema, idempotent);
     }
 
     /** What a run is called in listings: the skill id, else the script's file name. */

@@ -20,7 +20,7 @@ public final class ScriptSpecReader {
     public static final String FILE = "script.json";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> KNOWN = Set.of("name", "description", "script_file", "parameters_schema", "demands",
-            "timeout", "risk", "sandbox_mode", "$schema", "version", "tags");
+            "timeout", "risk", "sandbox_mode", "$schema", "version", "tags", "outputs_schema", "idempotent");
 
     private ScriptSpecReader() {}
 
@@ -71,8 +71,19 @@ public final class ScriptSpecReader {
         }
         String name = root.hasNonNull("name") ? text(specFile, root, "name", false) : specFile.getParent().getFileName().toString();
         String description = root.hasNonNull("description") ? text(specFile, root, "description", false) : "";
+        JsonNode outputs = root.get("outputs_schema");
+        if (outputs != null && outputs.isNull()) outputs = null;
+        if (outputs != null) {
+            if (!outputs.isObject()) throw AoException.usage(specFile + ": key 'outputs_schema' must be a JSON Schema object");
+            SchemaGuard.require(outputs, specFile + " (outputs_schema)");
+        }
+        boolean idempotent = false;
+        if (root.hasNonNull("idempotent")) {
+            if (!root.get("idempotent").isBoolean()) throw AoException.usage(specFile + ": key 'idempotent' must be true or false");
+            idempotent = root.get("idempotent").asBoolean();
+        }
         return new ScriptSpec(name, description, script, specFile, schema, demands(specFile, root.get("demands")), timeout,
-                risk, sandbox, null, null);
+                risk, sandbox, null, null, outputs, idempotent);
     }
 
     /** Every script.json under {@code root}, sorted; the folders skills are never searched in are skipped here too. */

@@ -13,6 +13,7 @@ import dev.ao.cli.command.SkillCommand;
 import dev.ao.cli.command.TuiCommand;
 import dev.ao.cli.command.WarmupCommand;
 import dev.ao.cli.command.WriteCommand;
+import dev.ao.cli.command.WorkflowCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -31,7 +32,7 @@ public final class AoCommand implements Runnable {
     /** The top-level commands, in the order help lists them; {@link CommandFactory} registers them. */
     public static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, RunsCommand.class, SkillCommand.class,
             ScriptCommand.class, WriteCommand.class, ConfigCommand.class, DoctorCommand.class, TuiCommand.class, ShellCommand.class,
-            McpCommand.class, WarmupCommand.class);
+            McpCommand.class, WarmupCommand.class, WorkflowCommand.class);
 
     @Spec CommandSpec spec;
 

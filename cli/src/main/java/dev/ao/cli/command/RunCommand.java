@@ -130,6 +130,8 @@ public final class RunCommand implements Callable<Integer> {
         RunRequest req = new RunRequest(target, params, timeout, sandbox, network, workspace, keepWorkspace, approve,
                 ctx.cwd(), runId, literalParams, absolute(allowRead), absolute(allowWrite), args);
         dev.ao.cli.ci.CiOutput ciOut = dev.ao.cli.ci.CiOutput.of(ci, junit, dotenv, ctx.env(), ctx.cwd(), err);
+        java.util.Optional<dev.ao.engine.workflow.WorkflowTarget> workflow = dev.ao.engine.workflow.WorkflowTarget.find(target, ctx.cwd(), ctx::catalog);
+        if (workflow.isPresent()) return runWorkflow(workflow.get(), out, err);
         if (runId != null) {
             // a detached supervisor gets its parameters from the reserved folder, never on its command line
             DetachedRuns.Params given = DetachedRuns.takeParams(service.store(), runId);
@@ -235,6 +237,48 @@ public final class RunCommand implements Callable<Integer> {
         return code;
     }
 
+    /** A workflow: the same options, a tree of runs. */
+    private int runWorkflow(dev.ao.engine.workflow.WorkflowTarget wt, PrintWriter out, PrintWriter err) throws InterruptedException {
+        if (!args.isEmpty()) throw AoException.usage("a workflow takes parameters (-p key=value), not positional arguments");
+        if (timeout != null || workspace != null || keepWorkspace) {
+            throw AoException.usage("--timeout, --workspace and --keep-workspace are per script: set timeout: in the workflow or its jobs");
+        }
+        List<String> typed = params;
+        List<String> literal = literalParams;
+        if (runId != null) {
+            DetachedRuns.Params given = DetachedRuns.takeParams(ctx.store(), runId);
+            typed = given.typed();
+            literal = given.literal();
+        }
+        dev.ao.cli.workflow.WorkflowRun wr = new dev.ao.cli.workflow.WorkflowRun(ctx, out, err);
+        dev.ao.cli.workflow.WorkflowRun.Request req = new dev.ao.cli.workflow.WorkflowRun.Request(wt, typed, literal, sandbox, network,
+                absolute(allowRead), absolute(allowWrite), approve, follow, output.json(), runId);
+        dev.ao.cli.workflow.WorkflowRun.Prepared prepared = wr.prepare(req);
+        if (detach) {
+            List<String> read = new ArrayList<>();
+            prepared.params().values().fields().forEachRemaining(e -> {
+                if (e.getValue().isArray()) e.getValue().forEach(v -> read.add(e.getKey() + "=" + (v.isTextual() ? v.asText() : v.toString())));
+                else read.add(e.getKey() + "=" + (e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
+            });
+            String id = DetachedRuns.launchWorkflow(ctx.store(), wt.skill() != null ? wt.skill() : target, wt.skill(), wt.file(),
+                    prepared.params().masked(), List.of(), read, childCommand(), ctx.cwd(), ctx.env());
+            if (output.json()) {
+                ObjectNode n = Json.object();
+                n.put("id", id);
+                n.put("state", RunState.QUEUED.id());
+                n.put("run_dir", ctx.store().dir(id).toString());
+                out.println(Json.write(n));
+            } else {
+                out.println(id);
+                err.println(ctx.terminal().dim("started in the background; see it with: ao runs show " + id));
+            }
+            out.flush();
+            err.flush();
+            return 0;
+        }
+        return wr.run(req, prepared);
+    }
+
     private static String lastStdoutLine(RunRecord r) {
         List<String> last = dev.ao.engine.run.RunLogs.lastLines(Path.of(r.stdoutLog()), 1);
         return last.isEmpty() ? "" : last.get(0).strip();
@@ -257,7 +301,7 @@ public final class RunCommand implements Callable<Integer> {
         return out;
     }
 
-    static String trailer(RunRecord r, Terminal t) {
+    public static String trailer(RunRecord r, Terminal t) {
         String state = switch (r.state()) {
             case SUCCEEDED -> t.green("✓ " + r.state().id());
             case FAILED, TIMED_OUT, LOST, REJECTED -> t.red("✗ " + r.state().id());

@@ -5,15 +5,20 @@ import dev.ao.cli.Json;
 import dev.ao.engine.run.RunRecord;
 
 /** The one JSON object {@code ao run -o json} prints, and each item of {@code ao runs list -o json}. */
-final class RunJson {
+public final class RunJson {
     private RunJson() {}
 
-    static ObjectNode of(RunRecord r) {
+    public static ObjectNode of(RunRecord r) {
         ObjectNode n = Json.object();
         n.put("id", r.id());
         n.put("label", r.label());
         if (r.skill() != null) n.put("skill", r.skill());
         n.put("state", r.state().id());
+        if (r.kind() != null) n.put("kind", r.kind());
+        if (r.parent() != null) n.put("parent", r.parent());
+        if (r.job() != null) n.put("job", r.job());
+        if (r.item() != null) n.put("item", r.item());
+        if (r.attempt() != null) n.put("attempt", r.attempt());
         n.put("origin", r.origin());
         if (r.exitCode() != null) n.put("exit_code", r.exitCode()); else n.putNull("exit_code");
         if (r.durationMs() != null) n.put("duration_ms", r.durationMs()); else n.putNull("duration_ms");

@@ -37,7 +37,8 @@ import java.util.concurrent.Callable;
 /** {@code ao runs}: what ran, how it ended, its logs. */
 @Command(name = "runs", description = "List, inspect, follow, cancel and approve runs.",
         subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Logs.class, RunsCommand.Wait.class, RunsCommand.Cancel.class,
-                RunsCommand.Approve.class, RunsCommand.Reject.class, RunsCommand.Prune.class, RunsCommand.Rerun.class})
+                RunsCommand.Approve.class, RunsCommand.Reject.class, RunsCommand.Prune.class, RunsCommand.Rerun.class,
+                RunsCommand.Pause.class, RunsCommand.Resume.class})
 public final class RunsCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -50,7 +51,8 @@ public final class RunsCommand implements Runnable {
         return switch (s) {
             case SUCCEEDED -> t.green(s.id());
             case FAILED, TIMED_OUT, LOST, REJECTED -> t.red(s.id());
-            case RUNNING, WAITING_APPROVAL, QUEUED -> t.yellow(s.id());
+            case RUNNING, WAITING_APPROVAL, QUEUED, BLOCKED, PAUSED -> t.yellow(s.id());
+            case INTERRUPTED -> t.red(s.id());
             default -> s.id();
         };
     }
@@ -69,6 +71,8 @@ public final class RunsCommand implements Runnable {
         String since;
         @Option(names = "--until", paramLabel = "TIME", description = "Only runs created before TIME (same forms as --since).")
         String until;
+        @Option(names = {"-a", "--all"}, description = "Also the child runs of workflows (a run per job and per for_each item); by default a workflow is one line.")
+        boolean all;
         @Mixin OutputOptions output;
 
         ListRuns(Context ctx) { this.ctx = ctx; }
@@ -79,7 +83,7 @@ public final class RunsCommand implements Runnable {
             if (limit < 0) throw AoException.usage("--limit must be 0 or more, got " + limit);
             Instant from = since == null ? null : RunTimes.parse(since, "--since", Instant.now());
             Instant to = until == null ? null : RunTimes.parse(until, "--until", Instant.now());
-            List<RunRecord> runs = ctx.store().list(r -> (filter == null || r.state() == filter)
+            List<RunRecord> runs = ctx.store().list(r -> (all || r.parent() == null) && (filter == null || r.state() == filter)
                     && (skill == null || skill.equals(r.label()) || skill.equals(r.skill()))
                     && RunTimes.within(r.createdAt(), from, to), limit);
             PrintWriter out = spec.commandLine().getOut();
@@ -97,7 +101,7 @@ public final class RunsCommand implements Runnable {
             Table table = new Table("ID", "SKILL/SCRIPT", "STATE", "STARTED", "DURATION", "EXIT");
             for (RunRecord r : runs) {
                 Long d = r.elapsedMs();
-                table.row(SafeText.line(r.id()), SafeText.line(r.label()), colorState(t, r.state()), ago(r.createdAt()), d == null ? "-" : Durations.human(d),
+                table.row(SafeText.line(r.id()), SafeText.line(r.label()) + (RunRecord.KIND_WORKFLOW.equals(r.kind()) ? t.dim(" [workflow]") : ""), colorState(t, r.state()), ago(r.createdAt()), d == null ? "-" : Durations.human(d),
                         r.exitCode() == null ? "-" : r.exitCode().toString());
             }
             out.print(table);
@@ -144,6 +148,10 @@ public final class RunsCommand implements Runnable {
                 if (full) n.put("summary", fullSummary == null ? "" : fullSummary);
                 ArrayNode ev = n.putArray("events");
                 store.events(r.id()).forEach(ev::add);
+                if (RunRecord.KIND_WORKFLOW.equals(r.kind())) {
+                    ArrayNode jobs = n.putArray("jobs");
+                    dev.ao.engine.workflow.WorkflowView.jobs(store, r.id()).forEach(j -> jobs.add(Json.MAPPER.valueToTree(j)));
+                }
                 out.println(Json.write(n));
                 return 0;
             }
@@ -173,6 +181,13 @@ public final class RunsCommand implements Runnable {
                 for (dev.ao.engine.run.Artifacts.Artifact a : kept) {
                     out.println("    " + SafeText.line(a.path()) + "  " + (a.refused() == null ? Durations.bytes(a.size()) : t.yellow("not read: " + a.refused())));
                 }
+            }
+            if (r.parent() != null) out.println("  workflow      " + r.parent() + "  job " + SafeText.line(String.valueOf(r.job()))
+                    + (r.item() != null ? "  item " + r.item() : "") + (r.attempt() != null ? "  attempt " + r.attempt() : ""));
+            if (RunRecord.KIND_WORKFLOW.equals(r.kind())) {
+                out.println("  jobs");
+                for (String l : dev.ao.cli.workflow.JobTree.lines(dev.ao.engine.workflow.WorkflowView.jobs(store, r.id()), t, 0)) out.println("    " + l);
+                out.println(t.dim("  (a job's runs: ao runs list --all · ao runs show <child id>)"));
             }
             String s = full ? fullSummary : r.summary();
             if (s != null && !s.isBlank()) {
@@ -365,6 +380,19 @@ public final class RunsCommand implements Runnable {
 
         @Override
         public Integer call() throws InterruptedException {
+            RunRecord target = ctx.store().resolve(id);
+            if (target.parent() != null && !target.state().terminal()) {
+                // one job's run: its workflow's supervisor stops that child only, and the workflow goes on with its result
+                dev.ao.engine.workflow.Control.cancelChild(ctx.store().dir(target.id()), ctx.env().getOrDefault("USER", "unknown"));
+                long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                RunRecord now = target;
+                while (!now.state().terminal() && System.nanoTime() < end) {
+                    Thread.sleep(100);
+                    now = ctx.store().read(target.id()).orElse(now);
+                }
+                spec.commandLine().getOut().println(now.id() + " " + now.state().id());
+                return now.state() == RunState.CANCELED || now.state() == RunState.LOST ? 0 : 1;
+            }
             RunRecord r = DetachedRuns.cancel(ctx.store(), id, Duration.ofSeconds(10));
             spec.commandLine().getOut().println(r.id() + " " + r.state().id());
             return r.state() == RunState.CANCELED || r.state() == RunState.LOST ? 0 : 1;
@@ -401,6 +429,81 @@ public final class RunsCommand implements Runnable {
             spec.commandLine().getOut().println("rejected " + ctx.store().resolve(id).id());
             return 0;
         }
+    }
+
+    @Command(name = "pause", description = {"Pause a running workflow: running jobs finish, no new job or item starts.",
+            "It stays paused until 'ao runs resume ID'."})
+    static final class Pause implements Callable<Integer> {
+        private final Context ctx;
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "ID", description = "A workflow run id or an unambiguous prefix of one.") String id;
+
+        Pause(Context ctx) { this.ctx = ctx; }
+
+        @Override
+        public Integer call() throws InterruptedException {
+            RunRecord r = requireLiveWorkflow(ctx, id, "pause");
+            dev.ao.engine.workflow.Control.request(ctx.store().dir(r.id()), "pause", ctx.env().getOrDefault("USER", "unknown"));
+            RunRecord now = awaitState(ctx, r.id(), s -> s == RunState.PAUSED || s.terminal());
+            spec.commandLine().getOut().println(now.id() + " " + now.state().id());
+            return now.state() == RunState.PAUSED ? 0 : 1;
+        }
+    }
+
+    @Command(name = "resume", description = {"Resume a workflow: a paused one goes on; one whose ao died (lost) or that failed is taken over",
+            "here: jobs that succeeded keep their outputs and do not run again, the rest run."},
+            footerHeading = "%nExamples:%n",
+            footer = {"  ao runs resume ID                       # paused: go on; lost or failed: re-run what did not succeed",
+                    "  ao runs resume ID --rerun-interrupted   # also jobs that were running when ao died (not idempotent)",
+                    "  ao runs resume ID -p token=env:TOKEN    # secret parameters are never stored: give them again"})
+    static final class Resume implements Callable<Integer> {
+        private final Context ctx;
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "ID", description = "A workflow run id or an unambiguous prefix of one.") String id;
+        @Option(names = "--rerun-interrupted", description = "Run again the jobs that were running when ao died although their skill does not say idempotent: true.")
+        boolean rerunInterrupted;
+        @Option(names = "--allow-changed", description = "Resume although the workflow file or a skill's source commit changed since the run started.")
+        boolean allowChanged;
+        @Option(names = "--approve", description = "Approve the jobs that need approval without asking.")
+        boolean approve;
+        @Option(names = {"-p", "--param"}, paramLabel = "KEY=VALUE", description = "A parameter given again (secrets are never stored).")
+        List<String> params = new java.util.ArrayList<>();
+        @Mixin OutputOptions output;
+
+        Resume(Context ctx) { this.ctx = ctx; }
+
+        @Override
+        public Integer call() throws InterruptedException {
+            RunRecord r = ctx.store().resolve(id);
+            if (!RunRecord.KIND_WORKFLOW.equals(r.kind())) throw AoException.usage("run " + r.id() + " is not a workflow run; see 'ao runs rerun'");
+            if (r.parent() != null) throw AoException.usage("run " + r.id() + " is part of workflow run " + r.parent() + "; resume that one");
+            if (!r.state().terminal()) {
+                dev.ao.engine.workflow.Control.request(ctx.store().dir(r.id()), "resume", ctx.env().getOrDefault("USER", "unknown"));
+                RunRecord now = awaitState(ctx, r.id(), s -> s != RunState.PAUSED);
+                spec.commandLine().getOut().println(now.id() + " " + now.state().id());
+                return 0;
+            }
+            if (r.state() == RunState.SUCCEEDED) throw AoException.usage("run " + r.id() + " succeeded; nothing to resume");
+            return new dev.ao.cli.workflow.WorkflowRun(ctx, spec.commandLine().getOut(), spec.commandLine().getErr())
+                    .resume(r, params, approve, output.json(), rerunInterrupted, allowChanged);
+        }
+    }
+
+    private static RunRecord requireLiveWorkflow(Context ctx, String id, String verb) {
+        RunRecord r = ctx.store().resolve(id);
+        if (!RunRecord.KIND_WORKFLOW.equals(r.kind())) throw AoException.usage("run " + r.id() + " is not a workflow run; only a workflow can " + verb);
+        if (r.state().terminal()) throw AoException.usage("run " + r.id() + " already ended: " + r.state().id());
+        return r;
+    }
+
+    private static RunRecord awaitState(Context ctx, String id, java.util.function.Predicate<RunState> done) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        RunRecord now = ctx.store().read(id).orElseThrow();
+        while (!done.test(now.state()) && System.nanoTime() < end) {
+            Thread.sleep(100);
+            now = ctx.store().read(id).orElse(now);
+        }
+        return now;
     }
 
     @Command(name = "prune", description = "Delete ended runs, keeping the newest N (default 100).")

@@ -43,8 +43,26 @@ public final class DetachedRuns {
                 prepared.params().masked(), null, RunRecord.Supervisor.current(), null, null, null, null, null,
                 store.dir(id).resolve(RunStore.STDOUT).toString(), store.dir(id).resolve(RunStore.STDERR).toString(), null,
                 cwd.toString());
+        return launch(store, placeholder, prepared.request().params(), prepared.request().literalParams(), command, cwd, env);
+    }
+
+    /** A detached workflow: the same hand-over as a script's (a reserved folder, parameters in a file, a new supervisor). */
+    public static String launchWorkflow(RunStore store, String label, String skill, Path file, com.fasterxml.jackson.databind.node.ObjectNode masked,
+                                        List<String> typed, List<String> literal, List<String> command, Path cwd, Map<String, String> env) {
+        String id = store.newRunDir();
+        RunRecord placeholder = new RunRecord(id, label, skill, file.toString(), null, null, RunState.QUEUED, null,
+                PLACEHOLDER_REASON, Instant.now().toString(), null, null, null, null, masked, null, RunRecord.Supervisor.current(),
+                null, null, null, null, null, store.dir(id).resolve(RunStore.STDOUT).toString(),
+                store.dir(id).resolve(RunStore.STDERR).toString(), null, cwd.toString(), RunRecord.ORIGIN_CLI, RunRecord.KIND_WORKFLOW,
+                null, null, null, null);
+        return launch(store, placeholder, typed, literal, command, cwd, env);
+    }
+
+    private static String launch(RunStore store, RunRecord placeholder, List<String> typed, List<String> literal,
+                                 List<String> command, Path cwd, Map<String, String> env) {
+        String id = placeholder.id();
         store.write(placeholder);
-        writeParams(store.dir(id).resolve(PARAMS_IN), prepared.request());
+        writeParams(store.dir(id).resolve(PARAMS_IN), typed, literal);
         List<String> cmd = new ArrayList<>(command);
         // before the script's own positional arguments ('-- a b'), where it would be one of them
         int end = cmd.indexOf("--");
@@ -64,10 +82,10 @@ public final class DetachedRuns {
     }
 
     /** Owner-only from the moment it exists: the values may be secrets. */
-    private static void writeParams(Path file, RunRequest req) {
+    private static void writeParams(Path file, List<String> typed, List<String> literal) {
         ObjectNode n = RunStore.JSON.createObjectNode();
-        req.params().forEach(n.putArray("typed")::add);
-        req.literalParams().forEach(n.putArray("literal")::add);
+        typed.forEach(n.putArray("typed")::add);
+        literal.forEach(n.putArray("literal")::add);
         try (var ch = Files.newByteChannel(file, java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE),
                 java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
             ch.write(java.nio.ByteBuffer.wrap(RunStore.toJson(n)));
@@ -139,6 +157,15 @@ public final class DetachedRuns {
                 Thread.sleep(200);
             }
         };
+    }
+
+    /** Removes a decision once read: a workflow asks again for its next gate. */
+    public static void clearDecision(RunStore store, String id) {
+        try {
+            Files.deleteIfExists(store.dir(id).resolve(APPROVAL));
+        } catch (IOException ignored) {
+            // a stale decision file is overwritten by the next decision
+        }
     }
 
     /** Approves or rejects a run in {@code waiting_approval}. */

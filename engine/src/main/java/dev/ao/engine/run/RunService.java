@@ -189,7 +189,7 @@ public final class RunService {
      *
      * @param env {@code AO_ITEM}, {@code AO_INDEX} for a for_each item
      */
-    public record Tree(String parent, String job, Integer item, Integer attempt, Map<String, String> env) {
+    public record Tree(String parent, String job, Integer item, Integer attempt, Map<String, String> env, String label) {
         public Tree {
             env = env == null ? Map.of() : Map.copyOf(env);
         }
@@ -216,7 +216,7 @@ public final class RunService {
             Files.write(runDir.resolve(RunStore.STDOUT), new byte[0]);
             Files.write(runDir.resolve(RunStore.STDERR), new byte[0]);
             RunStore.writeAtomically(runDir.resolve(RunStore.PARAMS), RunStore.toJson(p.params().masked()));
-            RunRecord r = new RunRecord(id, label(p), p.spec().skill(), p.spec().scriptFile().toString(),
+            RunRecord r = new RunRecord(id, tree != null && tree.label() != null ? tree.label() : label(p), p.spec().skill(), p.spec().scriptFile().toString(),
                     scriptCopy.getFileName().toString(), p.spec().source(), RunState.QUEUED, null, null, Instant.now().toString(),
                     null, null, null, p.timeoutSeconds(), p.params().masked(), null, RunRecord.Supervisor.current(),
                     workspace.toString(), null, null, null, null, runDir.resolve(RunStore.STDOUT).toString(),

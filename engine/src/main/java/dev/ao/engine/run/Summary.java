@@ -27,7 +27,7 @@ public record Summary(String text, String full, boolean truncated) {
         return bound(full, runId);
     }
 
-    static Summary bound(String full, String runId) {
+    public static Summary bound(String full, String runId) {
         List<String> lines = full.lines().toList();
         StringBuilder sb = new StringBuilder();
         int shown = 0;

@@ -11,7 +11,7 @@ import java.util.Map;
  *
  * @param id          where it lives under its root, e.g. {@code k8s/bulk-restart}; what {@code ao run} takes
  * @param frontMatter every front matter field, unknown ones included
- * @param runnable    whether the folder holds a {@code script.json}
+ * @param runnable    whether the folder holds a {@code script.json} or a {@code workflow.yml}
  * @param source      the git source it came from, or null for a local path
  */
 public record Skill(String id, String name, String description, List<String> tags, boolean alwaysLoad,
@@ -24,6 +24,15 @@ public record Skill(String id, String name, String description, List<String> tag
 
     public Path specFile() {
         return dir.resolve("script.json");
+    }
+
+    /** The folder's {@code workflow.yml}: a workflow skill runs it instead of a script. */
+    public Path workflowFile() {
+        return dir.resolve("workflow.yml");
+    }
+
+    public boolean workflow() {
+        return java.nio.file.Files.isRegularFile(workflowFile()) && !java.nio.file.Files.isRegularFile(specFile());
     }
 
     /** {@code local} or {@code git:<name>@<short commit>}. */

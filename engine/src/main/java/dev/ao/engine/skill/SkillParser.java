@@ -157,7 +157,7 @@ public final class SkillParser {
         if (description == null || description.isBlank()) description = str(fm.get("intent"));
         return new Skill(id, name.strip(), description == null ? "" : oneLine(description), tags(fm.get("tags")),
                 bool(fm.get("always_load")), bool(fm.get("script_first")), doc.body(), dir, fm,
-                Files.isRegularFile(dir.resolve("script.json")), source);
+                Files.isRegularFile(dir.resolve("script.json")) || Files.isRegularFile(dir.resolve("workflow.yml")), source);
     }
 
     /** Folded YAML ({@code >}) and literal ({@code |}) descriptions read as one line in listings. */

@@ -418,6 +418,8 @@ public final class SkillCommand implements Runnable {
         Path dir;
         @Option(names = {"--description", "-d"}, paramLabel = "TEXT", description = "One sentence: what it does and when to use it.")
         String description;
+        @Option(names = "--workflow", description = "A workflow skill (SKILL.md + workflow.yml: jobs, needs, for_each, retries) instead of a script.")
+        boolean workflow;
 
         New(Context ctx) { this.ctx = ctx; }
 
@@ -426,6 +428,16 @@ public final class SkillCommand implements Runnable {
             AoConfig config = ctx.config();
             List<Path> paths = config.skillPaths();
             Path root = dir != null ? ctx.cwd().resolve(dir).normalize() : paths.isEmpty() ? ctx.cwd().resolve("skills") : paths.get(0);
+            if (workflow) {
+                SkillTemplates.Created c = new SkillTemplates(config.projectRoot().orElse(null)).newWorkflowSkill(root, name, description);
+                PrintWriter out = spec.commandLine().getOut();
+                out.println("created " + rel(ctx, c.dir()) + "/ (SKILL.md, workflow.yml)");
+                boolean visible = paths.stream().anyMatch(p -> c.dir().startsWith(p));
+                String target = visible ? name : rel(ctx, c.dir());
+                out.println("try it:  ao run " + target + "    (dry_run defaults to true)");
+                out.println("then:    edit " + rel(ctx, c.dir().resolve("workflow.yml")) + "; check with 'ao workflow validate " + target + "'");
+                return 0;
+            }
             SkillTemplates.Lang lang = SkillTemplates.Lang.parse(script);
             SkillTemplates.Created c = new SkillTemplates(config.projectRoot().orElse(null)).newSkill(root, name, description, lang);
             PrintWriter out = spec.commandLine().getOut();

@@ -209,6 +209,35 @@ public final class SkillTemplates {
         return new Created(target, List.of(target.resolve(SkillParser.FILE), target.resolve(ScriptSpecReader.FILE), target.resolve(lang.template)));
     }
 
+    /** The workflow template, in the jar beside the script templates. */
+    public static final String WORKFLOW_TEMPLATE = "workflow.yml";
+
+    /** Creates {@code <skillsDir>/<id>/} with SKILL.md and a workflow.yml, ready for {@code ao run <id>}. */
+    public Created newWorkflowSkill(Path skillsDir, String id, String description) {
+        checkId(id);
+        String desc = description == null || description.isBlank() ? DEFAULT_DESCRIPTION : description.strip();
+        Path target = skillsDir.resolve(id).toAbsolutePath().normalize();
+        if (Files.exists(target)) throw AoException.usage(target + " already exists; pick another name or remove it first");
+        String name = id.substring(id.lastIndexOf('/') + 1);
+        String skillMd = skillMarkdown(id, desc);
+        String wf = render(load(WORKFLOW_TEMPLATE), Map.of("id", id, "name", name, "description", desc), true);
+        List<Path> madeDirs = createParents(target.getParent());
+        Path tmp = target.resolveSibling(".ao-new-" + name + "-" + UUID.randomUUID().toString().substring(0, 8));
+        try {
+            Files.createDirectory(tmp);
+            Files.writeString(tmp.resolve(SkillParser.FILE), skillMd);
+            Files.writeString(tmp.resolve(WORKFLOW_TEMPLATE), wf);
+            moveNew(tmp, target);
+        } catch (FileAlreadyExistsException e) {
+            cleanup(tmp, madeDirs);
+            throw AoException.usage(target + " already exists; pick another name or remove it first");
+        } catch (IOException e) {
+            cleanup(tmp, madeDirs);
+            throw new AoException(ExitCode.FAILED, "cannot create " + target + ": " + e.getMessage());
+        }
+        return new Created(target, List.of(target.resolve(SkillParser.FILE), target.resolve(WORKFLOW_TEMPLATE)));
+    }
+
     /**
      * Creates a script file and its script.json next to it. {@code scriptPath} may omit the extension; the
      * language then comes from {@code lang}, and without either it is Python.

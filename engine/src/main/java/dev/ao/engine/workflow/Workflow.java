@@ -35,16 +35,28 @@ public record Workflow(Path file, String name, String description, ObjectNode pa
      * @param run       an inline script's text
      * @param shell     {@code python}, {@code bash} or {@code node} for {@code run}
      * @param ifExpr    the condition's text ({@code ${{ }}} optional, as in GitHub Actions); null: {@code success()}
-     * @param forEach   a template that evaluates to a list: one child run per item
+     * @param line      the line of the job's key in the file
+     * @param needs     ids of the jobs this one runs after, as written ({@link WorkflowGraph} checks them)
+     * @param forEach   one child run per item of a list: either a {@code ${{ }}} template that evaluates to the list
+     *                  (written as a string in the file), or a literal list from the file as its JSON text, which
+     *                  always starts with {@code [} (see {@link #forEachIsLiteral}); null: one run
      * @param timeout   seconds per attempt; null: the skill's, then config
      * @param outputsSchema declared outputs of an inline {@code run:} job (a {@code uses:} job has its skill's)
-     * @param runsOn    {@code local} (default) or {@code k8s}
+     * @param retry     {@link Retry#NONE} when the file has no {@code retry:}
+     * @param concurrency the job's concurrency group; null: none of its own
+     * @param runsOn    {@code local} (default) or {@code k8s}; the runner of a {@code {runner, tags}} form (its tags
+     *                  are checked but not kept yet)
      */
     public record Job(String id, int line, List<String> needs, String uses, Map<String, Object> with, String run, String shell,
                       String ifExpr, String forEach, Integer maxParallel, Integer timeout, Retry retry, boolean continueOnError,
                       boolean approval, Concurrency concurrency, ObjectNode outputsSchema, String runsOn) {
         public boolean inline() {
             return run != null;
+        }
+
+        /** True when {@link #forEach} is a literal JSON list rather than a template. */
+        public boolean forEachIsLiteral() {
+            return forEach != null && forEach.startsWith("[");
         }
     }
 

@@ -31,7 +31,9 @@ public record Workflow(Path file, String name, String description, ObjectNode pa
      * One job.
      *
      * @param uses      a skill id (a script or another workflow); null for an inline {@code run:}
-     * @param with      parameters for {@code uses} (or {@code AO_PARAM_*} for {@code run}); values may hold templates
+     * @param with      parameters for {@code uses} (or {@code AO_PARAM_*} for {@code run}); values may hold templates.
+     *                  Plain Java in file order: String, Integer (Long, BigInteger if larger), Double, Boolean, null,
+     *                  List, Map (a LinkedHashMap); empty when the file has no {@code with:}
      * @param run       an inline script's text
      * @param shell     {@code python}, {@code bash} or {@code node} for {@code run}
      * @param ifExpr    the condition's text ({@code ${{ }}} optional, as in GitHub Actions); null: {@code success()}

@@ -54,7 +54,7 @@ public final class WorkflowGraph {
         return workflow;
     }
 
-    /** Every job, each after all it needs; among jobs free to go at the same point, file order. */
+    /** Every job, each after all it needs: by {@link #stage}, and in file order within a stage. */
     public List<String> order() {
         return order;
     }
@@ -94,8 +94,7 @@ public final class WorkflowGraph {
      * approval, retry 3]}.
      */
     public String text() {
-        List<String> ids = new ArrayList<>(order);
-        ids.sort((a, b) -> Integer.compare(stage.get(a), stage.get(b)));   // stable: file order within a stage
+        List<String> ids = order;
         int idWidth = ids.stream().mapToInt(String::length).max().orElse(0);
         int needsWidth = ids.stream().mapToInt(id -> arrows(id).length()).max().orElse(0);
         int stageWidth = String.valueOf(ids.isEmpty() ? 1 : stage.get(ids.get(ids.size() - 1))).length();
@@ -241,18 +240,21 @@ public final class WorkflowGraph {
         return out;
     }
 
-    /** Kahn's algorithm, taking the first ready job in file order each time; the graph has no cycle. */
+    /**
+     * Stage by stage, file order within a stage: a stage is 1 for a job that needs none, else one more than the latest
+     * stage it needs. The graph has no cycle.
+     */
     private static List<String> topological(Map<String, List<String>> needs) {
-        List<String> out = new ArrayList<>();
-        Set<String> done = new java.util.HashSet<>();
+        Map<String, Integer> stage = new HashMap<>();
         List<String> left = new ArrayList<>(needs.keySet());
-        while (!left.isEmpty()) {
-            String ready = left.stream().filter(id -> done.containsAll(needs.get(id))).findFirst()
+        while (!left.isEmpty()) {   // Kahn's algorithm; quadratic, and a workflow has tens of jobs
+            String ready = left.stream().filter(id -> stage.keySet().containsAll(needs.get(id))).findFirst()
                     .orElseThrow(() -> new IllegalStateException("cycle among " + left));
             left.remove(ready);
-            done.add(ready);
-            out.add(ready);
+            stage.put(ready, 1 + needs.get(ready).stream().mapToInt(stage::get).max().orElse(0));
         }
+        List<String> out = new ArrayList<>(needs.keySet());
+        out.sort(java.util.Comparator.comparingInt(stage::get));   // stable: file order within a stage
         return out;
     }
 

@@ -16,6 +16,9 @@ public final class WorkflowProblems {
     /** One problem: the 1-based line it is reported at and its text after {@code FILE:LINE: }. */
     public record Problem(int line, String message) {}
 
+    /** Problems shown at most; the rest are counted. */
+    public static final int MAX_SHOWN = 50;
+
     private final Path file;
     private final Map<String, Integer> lines;
     private final List<Problem> problems = new ArrayList<>();
@@ -53,9 +56,16 @@ public final class WorkflowProblems {
                 .map(p -> file + ":" + p.line() + ": " + p.message()).distinct().toList();
     }
 
-    /** Throws every problem as one usage error, a line each; does nothing when there are none. */
+    /**
+     * Throws the problems as one usage error, a line each, the first {@link #MAX_SHOWN} of them (a file of garbage
+     * would otherwise print one line per key); does nothing when there are none.
+     */
     public void throwIfAny() {
-        if (!problems.isEmpty()) throw AoException.usage(String.join("\n", lines()));
+        if (problems.isEmpty()) return;
+        List<String> all = lines();
+        List<String> shown = new ArrayList<>(all.subList(0, Math.min(all.size(), MAX_SHOWN)));
+        if (all.size() > MAX_SHOWN) shown.add(file + ": ... and " + (all.size() - MAX_SHOWN) + " more problems");
+        throw AoException.usage(String.join("\n", shown));
     }
 
     int lineOf(String pointer) {

@@ -103,7 +103,7 @@ final class WorkflowYaml {
         String where = m == null ? file.toString() : file + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1);
         String problem = e.getProblem() == null ? "" : e.getProblem().strip();
         String context = e.getContext() == null ? "" : " (" + e.getContext().strip() + ")";
-        return where + ": not valid YAML: " + problem + context;
+        return (where + ": not valid YAML: " + problem + context).replaceAll("\\s*\\R\\s*", " ");   // one line, always
     }
 
     private JsonNode convert(Node node, String pointer, int depth) {

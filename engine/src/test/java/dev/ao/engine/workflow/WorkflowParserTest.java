@@ -510,4 +510,23 @@ class WorkflowParserTest {
                 with: {a: !!binary aGk=}
                 """))).isEqualTo("FILE:5: jobs.a.with.a: tag tag:yaml.org,2002:binary is not supported; remove it");
     }
+
+    @Test
+    void nestingTooDeepIsRefusedNotOverflowed() throws Exception {
+        String deep = "name: w\njobs: {a: {uses: x}}\nx: " + "[".repeat(300_000) + "]".repeat(300_000) + "\n";
+        assertThat(problem(deep)).startsWith("FILE").contains("nested");
+        String lessDeep = "name: w\njobs: {a: {uses: x, with: {v: " + "[".repeat(100) + "]".repeat(100) + "}}}\n";
+        assertThat(problem(lessDeep)).startsWith("FILE:2: jobs.a.with.v[0][0]").endsWith("[0]: nested more than 64 levels deep");
+    }
+
+    @Test
+    void aFileOfGarbageShowsTheFirstFiftyProblemsAndCountsTheRest() throws Exception {
+        StringBuilder yaml = new StringBuilder("name: w\njobs: {a: {uses: x}}\n");
+        for (int i = 0; i < 80; i++) yaml.append("junk").append(i).append(": 1\n");
+        List<String> p = problems(yaml.toString());
+        assertThat(p).hasSize(51);
+        assertThat(p.get(0)).isEqualTo("FILE:3: unknown key 'junk0' (known: concurrency, description, jobs, max_parallel, name, "
+                + "outputs, outputs_schema, parameters_schema, risk, summary, timeout)");
+        assertThat(p.get(50)).isEqualTo("FILE: ... and 30 more problems");
+    }
 }

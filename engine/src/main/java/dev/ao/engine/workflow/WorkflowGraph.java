@@ -11,7 +11,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The jobs of a {@link Workflow} as a DAG: a job runs after every job in its {@code needs}. {@link #of} refuses needs
@@ -19,21 +18,20 @@ import java.util.TreeSet;
  * file always gives the same order.
  */
 public final class WorkflowGraph {
+    private static final java.util.regex.Pattern CONTROL = java.util.regex.Pattern.compile("\\p{Cntrl}");
     private final Workflow workflow;
     private final List<String> order;
     private final Map<String, Integer> stage = new HashMap<>();
     private final Map<String, List<String>> dependents = new LinkedHashMap<>();
 
-    private WorkflowGraph(Workflow workflow, List<String> order) {
+    private WorkflowGraph(Workflow workflow, Map<String, Integer> stages) {
         this.workflow = workflow;
-        this.order = List.copyOf(order);
+        List<String> ids = new ArrayList<>(workflow.jobs().keySet());
+        ids.sort(java.util.Comparator.comparingInt(stages::get));   // stable: file order within a stage
+        this.order = List.copyOf(ids);
+        this.stage.putAll(stages);
         for (String id : workflow.jobs().keySet()) dependents.put(id, new ArrayList<>());
         for (Job j : workflow.jobs().values()) for (String n : j.needs()) dependents.get(n).add(j.id());
-        for (String id : order) {
-            int s = 1;
-            for (String n : workflow.jobs().get(id).needs()) s = Math.max(s, stage.get(n) + 1);
-            stage.put(id, s);
-        }
     }
 
     /**
@@ -47,7 +45,7 @@ public final class WorkflowGraph {
         WorkflowProblems problems = new WorkflowProblems(workflow.file(), workflow.lines().byPointer());
         check(needs, problems);
         problems.throwIfAny();
-        return new WorkflowGraph(workflow, topological(needs));
+        return new WorkflowGraph(workflow, stages(needs));
     }
 
     public Workflow workflow() {
@@ -153,13 +151,15 @@ public final class WorkflowGraph {
         List<String> ids = List.copyOf(needs.keySet());
         Map<String, List<String>> edges = new LinkedHashMap<>();
         needs.forEach((id, list) -> edges.put(id, list.stream().filter(n -> n != null && needs.containsKey(n)).distinct().toList()));
+        Map<String, Integer> fileOrder = new HashMap<>();
+        for (String id : ids) fileOrder.put(id, fileOrder.size());
         List<List<String>> out = new ArrayList<>();
         for (Set<String> component : components(ids, edges)) {
-            String start = ids.stream().filter(component::contains).findFirst().orElseThrow();
+            String start = component.stream().min(java.util.Comparator.comparingInt(fileOrder::get)).orElseThrow();
             if (component.size() == 1 && !edges.get(start).contains(start)) continue;
             out.add(shortestLoop(start, component, edges));
         }
-        out.sort((a, b) -> Integer.compare(ids.indexOf(a.get(0)), ids.indexOf(b.get(0))));
+        out.sort(java.util.Comparator.comparingInt(c -> fileOrder.get(c.get(0))));
         return out;
     }
 
@@ -226,7 +226,7 @@ public final class WorkflowGraph {
                     low.put(parent, Math.min(low.get(parent), low.get(v)));
                 }
                 if (low.get(v).equals(index.get(v))) {
-                    Set<String> c = new TreeSet<>();
+                    Set<String> c = new java.util.HashSet<>();
                     String w;
                     do {
                         w = stack.pop();
@@ -240,22 +240,25 @@ public final class WorkflowGraph {
         return out;
     }
 
-    /**
-     * Stage by stage, file order within a stage: a stage is 1 for a job that needs none, else one more than the latest
-     * stage it needs. The graph has no cycle.
-     */
-    private static List<String> topological(Map<String, List<String>> needs) {
+    /** Each job's {@link #stage}, by Kahn's algorithm; there is no cycle. */
+    private static Map<String, Integer> stages(Map<String, List<String>> needs) {
+        Map<String, Integer> waiting = new HashMap<>();
+        Map<String, List<String>> after = new HashMap<>();
+        Deque<String> ready = new ArrayDeque<>();
+        needs.forEach((id, list) -> {
+            List<String> distinct = list.stream().distinct().toList();
+            waiting.put(id, distinct.size());
+            for (String n : distinct) after.computeIfAbsent(n, k -> new ArrayList<>()).add(id);
+            if (distinct.isEmpty()) ready.add(id);
+        });
         Map<String, Integer> stage = new HashMap<>();
-        List<String> left = new ArrayList<>(needs.keySet());
-        while (!left.isEmpty()) {   // Kahn's algorithm; quadratic, and a workflow has tens of jobs
-            String ready = left.stream().filter(id -> stage.keySet().containsAll(needs.get(id))).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("cycle among " + left));
-            left.remove(ready);
-            stage.put(ready, 1 + needs.get(ready).stream().mapToInt(stage::get).max().orElse(0));
+        while (!ready.isEmpty()) {
+            String id = ready.poll();
+            stage.put(id, 1 + needs.get(id).stream().mapToInt(stage::get).max().orElse(0));
+            for (String next : after.getOrDefault(id, List.of())) if (waiting.merge(next, -1, Integer::sum) == 0) ready.add(next);
         }
-        List<String> out = new ArrayList<>(needs.keySet());
-        out.sort(java.util.Comparator.comparingInt(stage::get));   // stable: file order within a stage
-        return out;
+        if (stage.size() != needs.size()) throw new IllegalStateException("cycle among " + needs.keySet());
+        return stage;
     }
 
     private Job job(String id) {
@@ -293,7 +296,7 @@ public final class WorkflowGraph {
 
     /** Text from the file shown on one terminal line: control characters (newlines, escapes) become spaces. */
     private static String oneLine(String s) {
-        return s == null ? "" : s.replaceAll("\\p{Cntrl}", " ");
+        return s == null ? "" : CONTROL.matcher(s).replaceAll(" ");
     }
 
     /** A DOT quoted string: backslashes and quotes escaped, control characters dropped, so no text can end it early. */

@@ -14,7 +14,15 @@ import java.util.Map;
  */
 public final class WorkflowProblems {
     /** One problem: the 1-based line it is reported at and its text after {@code FILE:LINE: }. */
-    public record Problem(int line, String message) {}
+    public record Problem(int line, String message) {
+        /** Text from the file (keys, values) is shown escaped and cut short: a problem stays one readable line. */
+        public Problem {
+            message = visible(message);
+        }
+    }
+
+    /** Longest problem text shown; past it the text is cut. */
+    static final int MAX_MESSAGE = 500;
 
     /** Problems shown at most; the rest are counted. */
     public static final int MAX_SHOWN = 50;
@@ -82,6 +90,23 @@ public final class WorkflowProblems {
             else sb.append(sb.length() > 0 ? "." : "").append(p);
         }
         return sb.toString();
+    }
+
+    private static String visible(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length() && sb.length() < MAX_MESSAGE; i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c)) sb.append(String.format("\\u%04x", (int) c));
+                    else sb.append(c);
+                }
+            }
+        }
+        return sb.length() < MAX_MESSAGE ? sb.toString() : sb.substring(0, MAX_MESSAGE - 3) + "...";
     }
 
     /** A JSON pointer segment for {@code name}. */

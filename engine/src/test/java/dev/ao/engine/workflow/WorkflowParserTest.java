@@ -529,4 +529,10 @@ class WorkflowParserTest {
                 + "outputs, outputs_schema, parameters_schema, risk, summary, timeout)");
         assertThat(p.get(50)).isEqualTo("FILE: ... and 30 more problems");
     }
+
+    @Test
+    void textFromTheFileCannotBreakTheLineOrTheTerminal() throws Exception {
+        assertThat(problem("name: w\njobs: {a: {uses: x}}\n\"k\\e[2J\\nx\": 1\n")).startsWith("FILE:3: unknown key 'k\\u001b[2J\\nx' (");
+        assertThat(problem("name: w\njobs: {a: {uses: x}}\n? " + "k".repeat(5000) + "\n: 1\n")).hasSize("FILE:3: ".length() + 500).endsWith("...");
+    }
 }

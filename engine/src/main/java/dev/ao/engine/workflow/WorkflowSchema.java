@@ -25,11 +25,6 @@ final class WorkflowSchema {
 
     private WorkflowSchema() {}
 
-    /** The schema itself, for editors ({@code ao workflow schema}) and tests. */
-    static JsonNode json() {
-        return SCHEMA.deepCopy();
-    }
-
     /** Adds one problem per schema failure in {@code root}. */
     static void check(JsonNode root, WorkflowProblems problems) {
         for (ValidationMessage m : VALIDATOR.validate(root)) {

@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -240,6 +239,15 @@ class WorkflowParserTest {
                 .containsEntry("n", 5).containsEntry("t", true);
         // YAML 1.1 would have read the key 'on' as true
         assertThat(w.jobs().get("a").retry().onResults()).containsExactly("failed");
+    }
+
+    @Test
+    void textIsParsedAsTheNamedFileWithoutOpeningIt() {
+        Path nowhere = dir.resolve("nowhere/workflow.yml");
+        Workflow w = WorkflowParser.parse(nowhere, "name: w\njobs: {a: {uses: x}}\n");
+        assertThat(w.file()).isEqualTo(nowhere);
+        assertThat(w.jobs().get("a").line()).isEqualTo(2);
+        assertThatThrownBy(() -> WorkflowParser.parse(nowhere, "name: w\n")).hasMessage(nowhere + ":1: missing key 'jobs'");
     }
 
     @Test

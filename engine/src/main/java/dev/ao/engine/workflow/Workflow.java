@@ -39,9 +39,9 @@ public record Workflow(Path file, String name, String description, ObjectNode pa
      * @param ifExpr    the condition's text ({@code ${{ }}} optional, as in GitHub Actions); null: {@code success()}
      * @param line      the line of the job's key in the file
      * @param needs     ids of the jobs this one runs after, as written ({@link WorkflowGraph} checks them)
-     * @param forEach   one child run per item of a list: either a {@code ${{ }}} template that evaluates to the list
-     *                  (written as a string in the file), or a literal list from the file as its JSON text, which
-     *                  always starts with {@code [} (see {@link #forEachIsLiteral}); null: one run
+     * @param forEach   one child run per item of the list this template gives; a literal list in the file
+     *                  ({@code for_each: [a, b]}) is kept as {@code ${{ ["a","b"] }}}, its JSON inside one
+     *                  {@code ${{ }}} (JSON is a CEL literal), so it is always one template; null: one run
      * @param timeout   seconds per attempt; null: the skill's, then config
      * @param outputsSchema declared outputs of an inline {@code run:} job (a {@code uses:} job has its skill's)
      * @param retry     {@link Retry#NONE} when the file has no {@code retry:}
@@ -54,11 +54,6 @@ public record Workflow(Path file, String name, String description, ObjectNode pa
                       boolean approval, Concurrency concurrency, ObjectNode outputsSchema, String runsOn) {
         public boolean inline() {
             return run != null;
-        }
-
-        /** True when {@link #forEach} is a literal JSON list rather than a template. */
-        public boolean forEachIsLiteral() {
-            return forEach != null && forEach.startsWith("[");
         }
     }
 

@@ -129,12 +129,15 @@ public final class WorkflowParser {
                 runsOn == null ? "local" : runsOn.isObject() ? runsOn.get("runner").asText() : runsOn.asText());
     }
 
-    /** A template as written (trimmed); a literal list as its JSON text, so it starts with '['. */
+    /**
+     * A template as written (trimmed); a literal list as {@code ${{ <its JSON> }}}: JSON is a CEL literal, so every
+     * for_each is one template that gives a list, and the runner has one case.
+     */
     private static String forEach(JsonNode f) {
         if (f == null) return null;
         if (f.isTextual()) return f.asText().strip();
         try {
-            return JSON.writeValueAsString(f);
+            return "${{ " + JSON.writeValueAsString(f) + " }}";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -151,8 +154,6 @@ public final class WorkflowParser {
             if (on.isIntegralNumber()) codes.add(on.asInt());
             else results.add(on.asText());
         }
-        // an exit code is the code of a failed result: retrying on one means retrying failed results (with that code)
-        if (!codes.isEmpty() && !results.contains("failed")) results.add("failed");
         return new Retry(r.get("attempts").asInt(),
                 r.has("backoff") ? Durations.millis(r.get("backoff")) : DEFAULT_BACKOFF_MS,
                 r.has("factor") ? r.get("factor").asDouble() : DEFAULT_FACTOR,

@@ -124,7 +124,6 @@ class WorkflowParserTest {
         assertThat(restart.needs()).containsExactly("find");
         assertThat(restart.ifExpr()).isEqualTo("${{ !params.dry_run }}");
         assertThat(restart.forEach()).isEqualTo("${{ fromJSON(jobs.find.outputs.deployments) }}");
-        assertThat(restart.forEachIsLiteral()).isFalse();
         assertThat(restart.maxParallel()).isEqualTo(5);
         assertThat(restart.approval()).isTrue();
         assertThat(restart.retry()).isEqualTo(new Retry(3, 2_000, 2, 60_000, List.of("failed", "timed_out"), List.of()));
@@ -195,8 +194,7 @@ class WorkflowParserTest {
 
         Job a = w.jobs().get("a");
         assertThat(a.outputsSchema().at("/properties/n/type").asText()).isEqualTo("integer");
-        assertThat(a.forEach()).isEqualTo("[1,\"two\",{\"three\":3}]");
-        assertThat(a.forEachIsLiteral()).isTrue();
+        assertThat(a.forEach()).isEqualTo("${{ [1,\"two\",{\"three\":3}] }}");
         assertThat(a.ifExpr()).isEqualTo("false");
         assertThat(a.retry()).isEqualTo(new Retry(4, 1_000, 2, 60_000, List.of("failed", "timed_out"), List.of()));
         assertThat(a.continueOnError()).isTrue();
@@ -216,8 +214,8 @@ class WorkflowParserTest {
 
         Job b = w.jobs().get("b");
         assertThat(b.needs()).containsExactly("a");
-        // an exit code is a failed result's: failed joins the results retried
-        assertThat(b.retry()).isEqualTo(new Retry(2, 500, 2, 60_000, List.of("timed_out", "failed"), List.of(137)));
+        // no 'failed' in on: only a failure with exit code 137 is retried
+        assertThat(b.retry()).isEqualTo(new Retry(2, 500, 2, 60_000, List.of("timed_out"), List.of(137)));
         assertThat(b.concurrency()).isEqualTo(new Concurrency("other", null, OnConflict.QUEUE));
     }
 

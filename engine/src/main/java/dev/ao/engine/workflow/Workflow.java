@@ -31,14 +31,23 @@ public record Workflow(Path file, String name, String description, ObjectNode pa
      * One job.
      *
      * @param uses      a skill id (a script or another workflow); null for an inline {@code run:}
-     * @param with      parameters for {@code uses} (or {@code AO_PARAM_*} for {@code run}); values may hold templates
+     * @param with      parameters for {@code uses} (or {@code AO_PARAM_*} for {@code run}); values may hold templates.
+     *                  Plain Java in file order: String, Integer (Long, BigInteger if larger), Double, Boolean, null,
+     *                  List, Map (a LinkedHashMap); empty when the file has no {@code with:}
      * @param run       an inline script's text
      * @param shell     {@code python}, {@code bash} or {@code node} for {@code run}
      * @param ifExpr    the condition's text ({@code ${{ }}} optional, as in GitHub Actions); null: {@code success()}
-     * @param forEach   a template that evaluates to a list: one child run per item
+     * @param line      the line of the job's key in the file
+     * @param needs     ids of the jobs this one runs after, as written ({@link WorkflowGraph} checks them)
+     * @param forEach   one child run per item of the list this template gives; a literal list in the file
+     *                  ({@code for_each: [a, b]}) is kept as {@code ${{ ["a","b"] }}}, its JSON inside one
+     *                  {@code ${{ }}} (JSON is a CEL literal), so it is always one template; null: one run
      * @param timeout   seconds per attempt; null: the skill's, then config
      * @param outputsSchema declared outputs of an inline {@code run:} job (a {@code uses:} job has its skill's)
-     * @param runsOn    {@code local} (default) or {@code k8s}
+     * @param retry     {@link Retry#NONE} when the file has no {@code retry:}
+     * @param concurrency the job's concurrency group; null: none of its own
+     * @param runsOn    {@code local} (default) or {@code k8s}; the runner of a {@code {runner, tags}} form (its tags
+     *                  are checked but not kept yet)
      */
     public record Job(String id, int line, List<String> needs, String uses, Map<String, Object> with, String run, String shell,
                       String ifExpr, String forEach, Integer maxParallel, Integer timeout, Retry retry, boolean continueOnError,

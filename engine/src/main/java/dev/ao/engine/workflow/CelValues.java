@@ -105,7 +105,9 @@ final class CelValues {
             return fromCel(durationText(Duration.ofSeconds(d.getSeconds(), d.getNanos())), budget);
         if (v instanceof com.google.protobuf.Timestamp t)
             return fromCel(Instant.ofEpochSecond(t.getSeconds(), t.getNanos()).toString(), budget);
-        if (v instanceof CelType t) return fromCel(t.name(), budget);
+        if (v instanceof CelType t)   // type(1) is the type int: its name
+            return fromCel(t.kind() == dev.cel.common.types.CelKind.TYPE && !t.parameters().isEmpty()
+                    ? t.parameters().get(0).name() : t.name(), budget);
         if (v instanceof Map<?, ?> m) {
             charge(null, m.size() + 2, budget);
             Map<Object, Object> out = new LinkedHashMap<>(Math.max(4, m.size() * 2));

@@ -13,17 +13,15 @@ import dev.cel.common.types.CelType;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelEvaluationListener;
 import dev.cel.runtime.CelRuntime;
-import dev.cel.runtime.CelVariableResolver;
 
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -47,9 +45,23 @@ final class CompiledExpression {
         this.accumulator = reads.accumulator;
     }
 
+    // compiling is CEL's parser and checker, about a millisecond; a workflow is validated again and again (ao run, the
+    // TUI, MCP), so keep what compiled. Entries are immutable; a full cache is simply started over.
+    private static final int CACHE_SIZE = 4096;
+    private static final Map<String, CompiledExpression> CACHE = new ConcurrentHashMap<>();
+
     /** @throws ExpressionException naming the expression and the first thing wrong with it */
     static CompiledExpression compile(String inside) throws ExpressionException {
         String text = inside.strip();
+        CompiledExpression cached = CACHE.get(text);
+        if (cached != null) return cached;
+        CompiledExpression c = compileUncached(text);
+        if (CACHE.size() >= CACHE_SIZE) CACHE.clear();
+        CACHE.put(text, c);
+        return c;
+    }
+
+    static CompiledExpression compileUncached(String text) throws ExpressionException {
         if (text.isEmpty()) throw new ExpressionException("${{ }} is empty: write an expression inside, e.g. ${{ params.name }}");
         if (text.length() > CelEnvironment.MAX_EXPRESSION_CHARS)
             throw new ExpressionException(quote(text) + ": longer than " + CelEnvironment.MAX_EXPRESSION_CHARS
@@ -105,9 +117,13 @@ final class CompiledExpression {
 
     /** The CEL value (see {@link CelValues#fromCel} for plain Java). */
     Object eval(Scope scope) throws ExpressionException {
+        return eval(new ScopeVariables(scope));
+    }
+
+    Object eval(ScopeVariables vars) throws ExpressionException {
         Cost cost = new Cost(accumulator);
         try {
-            return program.trace(new Vars(scope), CelEnvironment.statusFunctions(scope.status()), cost);
+            return program.trace(vars, CelEnvironment.statusFunctions(vars.scope().status()), cost);
         } catch (CelEvaluationException | RuntimeException e) {
             Stop stop = causeOf(e, Stop.class);
             if (stop != null) throw new ExpressionException(quote(text) + ": " + stop.getMessage());
@@ -132,6 +148,8 @@ final class CompiledExpression {
             return "stopped after " + im.group(1) + " loop turns (map, filter, exists... over all items, nested loops"
                     + " multiplied)" + at;
         m = firstLine(m);
+        int candidates = m.indexOf(". Overload candidates:");
+        if (candidates > 0) m = m.substring(0, candidates);
         if (m.endsWith(".")) m = m.substring(0, m.length() - 1);
         return m + at;
     }
@@ -180,57 +198,8 @@ final class CompiledExpression {
         return null;
     }
 
-    /** What the expression can read, taken from the Scope on first use and converted once per evaluation. */
-    private final class Vars implements CelVariableResolver {
-        private final Scope scope;
-        private Object params, jobsView, item, run;
-
-        Vars(Scope scope) {
-            this.scope = scope;
-        }
-
-        @Override
-        public Optional<Object> find(String name) {
-            switch (name) {
-                case "params":
-                    if (params == null) params = CelValues.toCel(scope.params() == null ? Map.of() : scope.params());
-                    return Optional.of(params);
-                case "jobs":
-                    if (jobsView == null) jobsView = jobsView();
-                    return Optional.of(jobsView);
-                case "item":
-                    if (scope.index() == null) return notInForEach();
-                    if (item == null) item = CelValues.toCel(scope.item());
-                    return Optional.of(item);
-                case "index":
-                    return scope.index() == null ? notInForEach() : Optional.of(scope.index());
-                case "run":
-                    if (run == null) run = CelValues.toCel(scope.run() == null ? Map.of() : scope.run());
-                    return Optional.of(run);
-                default:
-                    return Optional.empty();
-            }
-        }
-
-        /** Only the jobs this expression names: a for_each job's outputs can be large, and the rest are never read. */
-        private Object jobsView() {
-            Map<String, Object> all = scope.jobs() == null ? Map.of() : scope.jobs();
-            Map<String, Object> view = new LinkedHashMap<>();
-            for (String id : jobs) {
-                Object job = all.get(id);
-                if (job != null) view.put(id, CelValues.toCel(job));
-            }
-            return view;
-        }
-
-        private Optional<Object> notInForEach() {
-            // an empty answer would let CEL carry on with an unknown value
-            throw new Stop("item and index are only set in a job with for_each:");
-        }
-    }
-
     /** Ends an evaluation from inside CEL (a variable that is not there, the work bound); its message is the reason. */
-    private static class Stop extends RuntimeException {
+    static class Stop extends RuntimeException {
         Stop(String message) {
             super(message, null, false, false);
         }

@@ -169,11 +169,12 @@ public final class Expressions {
             if (single != null) return CelValues.render(plain(single, single.eval(scope)));
             StringBuilder out = new StringBuilder();
             long[] budget = {CelValues.MAX_CHARS};
+            ScopeVariables vars = new ScopeVariables(scope);
             for (Object p : parts) {
                 if (p instanceof CompiledExpression c) {
                     Object v;
                     try {
-                        v = CelValues.fromCel(c.eval(scope), budget);
+                        v = CelValues.fromCel(c.eval(vars), budget);
                     } catch (CelValues.TooLarge e) {
                         throw new ExpressionException(shorten(source) + ": " + e.getMessage());
                     }

@@ -361,6 +361,41 @@ class ExpressionsTest {
         assertThat(err).doesNotContain("\u001b", "\u0007", "\n");
     }
 
+    @Test
+    void aRegexFromAnOutputIsBoundedAndNeverMoreThanData() throws Exception {
+        Map<String, Object> jobs = Map.of("find", job(Map.of("re", "(a{1000}){1000}", "ok", "^pro"), "succeeded"));
+        Scope s = new Scope(Map.of("ns", "prod"), jobs, null, null, Map.of(), OK);
+        assertThat(Expressions.compile("${{ params.ns.matches(jobs.find.outputs.ok) }}", Expect.ANY).evaluate(s)).isEqualTo(true);
+        assertThat(evalError("${{ params.ns.matches(jobs.find.outputs.re) }}", s)).contains("exceeds allowed program size");
+    }
+
+    // --- conversions
+
+    @Test
+    void javaValuesBecomeCelValuesAndComeBackAsPlainJava() {
+        Map<String, Object> in = new LinkedHashMap<>();
+        in.put("i", 1);
+        in.put("f", 1.5f);
+        in.put("l", List.of(2, (short) 3, "x"));
+        in.put("n", null);
+        in.put("huge", java.math.BigInteger.TEN.pow(30));
+        Object cel = Expressions.toCel(in);
+        assertThat(cel).isInstanceOf(Map.class);
+        Map<?, ?> m = (Map<?, ?>) cel;
+        assertThat(m.get("i")).isEqualTo(1L);
+        assertThat(m.get("f")).isEqualTo(1.5);
+        assertThat(m.get("l")).isEqualTo(List.of(2L, 3L, "x"));
+        assertThat(m.get("n")).isEqualTo(dev.cel.common.values.NullValue.NULL_VALUE);
+        assertThat(m.get("huge")).isEqualTo(1e30);
+        Object back = Expressions.fromCel(cel);
+        assertThat(back).isInstanceOf(LinkedHashMap.class);
+        assertThat(((Map<?, ?>) back).get("n")).isNull();
+        assertThat(new ArrayList<Object>(((Map<?, ?>) back).keySet())).containsExactly("i", "f", "l", "n", "huge");
+        Map<String, Object> ready = Map.of("a", List.of(1L, "b"));
+        assertThat(Expressions.toCel(ready)).isSameAs(ready);
+        assertThatThrownBy(() -> Expressions.toCel(new Object())).hasMessageContaining("cannot be read by an expression");
+    }
+
     // --- refs
 
     @Test

@@ -119,7 +119,8 @@ public final class WorkflowRun {
     private int run(Request req, Prepared p, java.util.function.Consumer<WorkflowRunner> begin) throws InterruptedException {
         Terminal term = ctx.terminal();
         RunService service = ctx.runs();
-        boolean tty = term.interactive() && !req.json();
+        boolean tty = term.interactive() && !req.json() && !req.follow();
+        ChildFollower follower = req.follow() && !req.json() ? new ChildFollower(out, err, Terminal.outputIsTerminal()) : null;
         LiveTree[] tree = new LiveTree[1];
         Approver base = req.runId() != null ? dev.ao.engine.run.DetachedRuns.approver(service.store(), req.runId())
                 : term.interactive() ? new TtyApprover(err, term) : Approver.NOBODY;
@@ -137,6 +138,11 @@ public final class WorkflowRun {
                     err.println(term.yellow("ao: warning: " + message));
                     err.flush();
                 }
+            }
+
+            @Override
+            public void childStarted(RunRecord child) {
+                if (follower != null) follower.add(child, service.store().dir(child.id()));
             }
 
             @Override
@@ -167,11 +173,13 @@ public final class WorkflowRun {
             tree[0] = new LiveTree(err, term, runner);
             tree[0].start();
         }
+        if (follower != null) follower.start();
         RunRecord r;
         try {
             r = runner.run();
         } finally {
             if (tree[0] != null) tree[0].stop();
+            if (follower != null) follower.stop();
         }
         if (req.json()) {
             out.println(Json.write(json(r, runner.jobs())));

@@ -315,6 +315,7 @@ public final class WorkflowRunner {
                 }
                 if (wfSlot == null) return finish();
             }
+            if (wf.approvalRequired() && opt.parent() == null && !approveWorkflow()) return finish();
             transition(RunState.RUNNING, null, Map.of());
             long deadline = wf.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + TimeUnit.SECONDS.toNanos(wf.timeout());
             long lastWrite = 0;
@@ -606,6 +607,28 @@ public final class WorkflowRunner {
             return null;
         }
         return slot;
+    }
+
+    /** {@code risk: approval_required} on the workflow: one decision before any job starts. */
+    private boolean approveWorkflow() throws InterruptedException {
+        String why = "workflow says risk: approval_required";
+        Approver.Decision d;
+        if (opt.approve()) {
+            d = new Approver.Decision(true, "--approve (" + System.getenv().getOrDefault("USER", "unknown user") + ")");
+        } else {
+            transition(RunState.WAITING_APPROVAL, why, Map.of());
+            try {
+                d = approver.decide(new Approver.Request(record.id(), record.label(), params.masked(),
+                        opt.sandbox() != null ? opt.sandbox() : config.sandboxMode(), !Boolean.FALSE.equals(opt.network()) && config.networkAccess(),
+                        wf.jobs().values().stream().map(j -> j.id() + ": " + (j.inline() ? "run (" + j.shell() + ")" : "uses " + j.uses())).toList(), why));
+            } finally {
+                dev.ao.engine.run.DetachedRuns.clearDecision(store, record.id());
+            }
+        }
+        record = record.withApproval(new RunRecord.Approval(d.approved() ? "approved" : "rejected", d.by(), Instant.now().toString()));
+        if (d.approved()) return true;
+        cancel(RunState.REJECTED, d.reason() != null ? d.reason() : "rejected by " + d.by());
+        return false;
     }
 
     /** A person decides once per job; the decision holds for every item and attempt. */

@@ -47,7 +47,7 @@ final class CompiledExpression {
 
     // compiling is CEL's parser and checker, about a millisecond; a workflow is validated again and again (ao run, the
     // TUI, MCP), so keep what compiled. Entries are immutable; a full cache is simply started over.
-    private static final int CACHE_SIZE = 4096;
+    private static final int CACHE_SIZE = 1024;
     private static final Map<String, CompiledExpression> CACHE = new ConcurrentHashMap<>();
 
     /** @throws ExpressionException naming the expression and the first thing wrong with it */
@@ -66,6 +66,8 @@ final class CompiledExpression {
         if (text.length() > CelEnvironment.MAX_EXPRESSION_CHARS)
             throw new ExpressionException(quote(text) + ": longer than " + CelEnvironment.MAX_EXPRESSION_CHARS
                     + " characters; compute it in a job and read its output");
+        if (TemplateText.nesting(text) > CelEnvironment.MAX_NESTING)
+            throw new ExpressionException(quote(text) + ": brackets nest more than " + CelEnvironment.MAX_NESTING + " deep");
         CelEnvironment env = CelEnvironment.get();
         CelAbstractSyntaxTree ast;
         try {
@@ -74,6 +76,8 @@ final class CompiledExpression {
             ast = result.getAst();
         } catch (ExpressionException e) {
             throw e;
+        } catch (StackOverflowError e) {
+            throw new ExpressionException(quote(text) + ": nested too deep");
         } catch (Exception e) {
             throw new ExpressionException(quote(text) + ": " + firstLine(e.getMessage()));
         }
@@ -129,6 +133,8 @@ final class CompiledExpression {
             if (stop != null) throw new ExpressionException(quote(text) + ": " + stop.getMessage());
             if (e instanceof CelEvaluationException ce) throw new ExpressionException(quote(text) + ": " + explain(ce));
             throw new ExpressionException(quote(text) + ": " + firstLine(String.valueOf(e.getMessage())));
+        } catch (StackOverflowError e) {
+            throw new ExpressionException(quote(text) + ": nested too deep for this thread's stack");
         }
     }
 
@@ -167,6 +173,8 @@ final class CompiledExpression {
                 || m.startsWith("missing ");
         m = EXPECTING.matcher(m).replaceAll("");
         if (m.startsWith("mismatched input '<EOF>'")) m = "the expression ends too early";
+        if (m.startsWith("Expression recursion limit exceeded"))
+            m = "too many operations chained or nested in one expression; compute it in a job and read its output";
         if (syntax && !m.startsWith("the expression")) m = "syntax error: " + m;
         if (m.startsWith("undeclared reference to"))
             m += "; expressions can read " + String.join(", ", CelEnvironment.VARIABLES) + " and call "

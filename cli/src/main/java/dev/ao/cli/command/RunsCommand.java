@@ -173,7 +173,9 @@ public final class RunsCommand implements Runnable {
                 out.println("  outputs");
                 r.outputs().forEach((k, v) -> out.println("    " + SafeText.line(k) + " = " + SafeText.line(v)));
             }
-            out.println("  workspace     " + SafeText.line(r.workspace()) + (Boolean.FALSE.equals(r.workspaceKept()) ? " (removed)" : ""));
+            if (r.workspace() != null) {
+                out.println("  workspace     " + SafeText.line(r.workspace()) + (Boolean.FALSE.equals(r.workspaceKept()) ? " (removed)" : ""));
+            }
             out.println("  logs          " + r.stdoutLog() + ", " + r.stderrLog());
             List<dev.ao.engine.run.Artifacts.Artifact> kept = dev.ao.engine.run.Artifacts.list(store.dir(r.id()));
             if (!kept.isEmpty()) {

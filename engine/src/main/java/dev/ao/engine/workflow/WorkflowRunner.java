@@ -342,6 +342,8 @@ public final class WorkflowRunner {
             awaitChildren();
             throw e;
         } finally {
+            // a canceled child ends within the kill grace: its own record is written before this run's
+            if (canceled) awaitChildren();
             pool.shutdownNow();
             if (wfSlot != null) closeQuietly(wfSlot);
         }
@@ -361,7 +363,10 @@ public final class WorkflowRunner {
             cancelState = as;
             cancelReason = why;
             for (Job j : jobs.values()) {
-                if (j.state == RunState.QUEUED) j.end(as == RunState.TIMED_OUT ? RunState.CANCELED : as == RunState.REJECTED ? RunState.CANCELED : RunState.CANCELED, why);
+                // a job waiting for a person or a slot ends now: a prompt at a terminal cannot be interrupted
+                if (j.state == RunState.QUEUED || j.state == RunState.WAITING_APPROVAL || j.state == RunState.BLOCKED) {
+                    j.end(RunState.CANCELED, why);
+                }
             }
             wake.signalAll();
         } finally {

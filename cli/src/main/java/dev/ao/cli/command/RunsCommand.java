@@ -50,7 +50,7 @@ public final class RunsCommand implements Runnable {
         return switch (s) {
             case SUCCEEDED -> t.green(s.id());
             case FAILED, TIMED_OUT, LOST, REJECTED -> t.red(s.id());
-            case RUNNING, WAITING_APPROVAL, QUEUED -> t.yellow(s.id());
+            case RUNNING, WAITING_APPROVAL, QUEUED, BLOCKED -> t.yellow(s.id());
             default -> s.id();
         };
     }

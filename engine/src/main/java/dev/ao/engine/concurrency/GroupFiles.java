@@ -65,11 +65,19 @@ final class GroupFiles {
             FileLock lock = lockMutex();
             try {
                 return body.run();
+            } catch (ClosedByInterruptException e) {
+                Thread.interrupted();
+                throw new InterruptedException("interrupted while using " + dir);
             } finally {
                 try {
                     lock.release();
                 } catch (ClosedChannelException closed) {
                     // an interrupt closed the channel, which let go of the lock
+                }
+                // a group nobody here holds or waits for keeps no descriptor open (templated names make many groups)
+                if (held.isEmpty()) {
+                    mutex.close();
+                    mutex = null;
                 }
             }
         } finally {

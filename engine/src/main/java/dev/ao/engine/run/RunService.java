@@ -271,6 +271,42 @@ public final class RunService {
             if (t != null) t.interrupt();
         }
 
+        /** Whether {@link #cancel} was called: a front end waiting for a concurrency slot stops waiting. */
+        public boolean cancelRequested() {
+            return canceled;
+        }
+
+        /**
+         * Recorded {@code blocked}: waiting for a slot of concurrency group {@code group}, {@code detail} says who holds it.
+         * {@link #slotTaken} then {@link #await} go on from here, or {@link #endBeforeStart} ends the run.
+         */
+        public synchronized void blocked(String group, String detail) {
+            if (record.state().terminal()) return;
+            transition(record.withState(RunState.BLOCKED, "waiting for concurrency group '" + group + "': " + detail),
+                    Map.of("group", group, "detail", detail));
+        }
+
+        /** The run holds slot {@code slot} of {@code group}: an event says so, and a blocked run's reason goes. */
+        public synchronized void slotTaken(String group, int slot) {
+            if (record.state().terminal()) return;
+            if (record.state() == RunState.BLOCKED) {
+                record = record.withState(RunState.BLOCKED, null);
+                store.write(record);
+            }
+            try {
+                store.event(record.id(), record.state(), Map.of("group", group, "slot", slot, "concurrency", "acquired"));
+            } catch (AoException e) {
+                listener.warning(e.getMessage());
+            }
+        }
+
+        /** Ends a run that never started: canceled while blocked, or refused a concurrency slot. */
+        public RunRecord endBeforeStart(RunState state, int exitCode, String why) {
+            if (!state.terminal()) throw new IllegalArgumentException(state + " is not an end");
+            finish(state, exitCode, why, Map.of(), null);
+            return record;
+        }
+
         private void transition(RunRecord next, Map<String, ?> detail) {
             record = next;
             store.write(next);

@@ -90,10 +90,10 @@ public final class WorkflowRunner {
     public interface Slots {
         /** @param limit the workflow's own limit for the group; null: the config's, else 1 */
         AutoCloseable acquire(String group, Integer limit, Workflow.OnConflict onConflict, String runId, String label,
-                              java.util.function.Consumer<String> blocked, java.util.function.BooleanSupplier canceled)
-                throws InterruptedException;
+                              java.util.function.Consumer<String> blocked, java.util.function.BooleanSupplier canceled,
+                              Runnable onCancelRequest) throws InterruptedException;
 
-        Slots NONE = (g, l, c, id, label, b, x) -> () -> {};
+        Slots NONE = (g, l, c, id, label, b, x, r) -> () -> {};
     }
 
     private final RunService service;
@@ -312,6 +312,9 @@ public final class WorkflowRunner {
                     wfSlot = acquire(wf.concurrency(), null, s -> transition(RunState.BLOCKED, s, Map.of("group", s)));
                 } catch (Expressions.ExpressionException e) {
                     cancel(RunState.FAILED, wf.lines().at("/concurrency/group") + e.getMessage());
+                } catch (AoException e) {
+                    // on_conflict: fail, or a group name a template made unusable
+                    cancel(e.exitCode() == ExitCode.REFUSED ? RunState.REJECTED : RunState.FAILED, e.getMessage());
                 }
                 if (wfSlot == null) return finish();
             }
@@ -552,7 +555,7 @@ public final class WorkflowRunner {
                 List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
                 for (int i = 0; i < items.size(); i++) {
                     waitWhilePaused();
-                    if (canceled) break;
+                    if (canceled || j.groupCanceled) break;
                     width.acquire();
                     final Object item = items.get(i);
                     final int index = i;
@@ -572,11 +575,11 @@ public final class WorkflowRunner {
                     }
                 }
             }
-            j.conclude(canceled, cancelReason);
+            j.conclude(canceled || j.groupCanceled, j.groupCanceled ? j.reason : cancelReason);
         } catch (Expressions.ExpressionException e) {
             j.end(RunState.FAILED, e.getMessage());
         } catch (InterruptedException e) {
-            j.end(RunState.CANCELED, cancelReason != null ? cancelReason : "canceled");
+            j.end(RunState.CANCELED, j.groupCanceled ? j.reason : cancelReason != null ? cancelReason : "canceled");
         } catch (AoException e) {
             j.end(e.exitCode() == ExitCode.REFUSED ? RunState.REJECTED : RunState.FAILED, e.getMessage());
         } catch (RuntimeException e) {
@@ -604,9 +607,12 @@ public final class WorkflowRunner {
         Integer limit = c.limit();
         Workflow.OnConflict on = c.onConflict() == null ? Workflow.OnConflict.QUEUE : c.onConflict();
         String label = record.label() + (j == null ? "" : "/" + j.def.id());
+        // cancel-in-progress from another run of the group: the whole workflow, or only this job's runs
+        Runnable onCancel = j == null ? () -> cancel(RunState.CANCELED, "canceled: another run of concurrency group '" + group
+                + "' took over (cancel-in-progress)") : () -> j.cancelByGroup(group);
         AutoCloseable slot = slots.acquire(group, limit, on, record.id(), label,
                 s -> blocked.accept("waiting for a slot of concurrency group '" + group + "': " + s),
-                () -> canceled);
+                () -> canceled || (j != null && j.groupCanceled), onCancel);
         if (canceled) {
             closeQuietly(slot);
             return null;
@@ -683,8 +689,8 @@ public final class WorkflowRunner {
     private void runItem(Job j, Object item, Integer index) {
         Workflow.Retry retry = j.def.retry() == null ? Workflow.Retry.NONE : j.def.retry();
         for (int attempt = 1; ; attempt++) {
-            if (canceled) {
-                j.itemEnded(index, null, RunState.CANCELED, cancelReason);
+            if (canceled || j.groupCanceled) {
+                j.itemEnded(index, null, RunState.CANCELED, canceled ? cancelReason : j.reason);
                 return;
             }
             RunRecord r;
@@ -697,7 +703,7 @@ public final class WorkflowRunner {
                 j.itemEnded(index, null, RunState.CANCELED, cancelReason != null ? cancelReason : "canceled");
                 return;
             }
-            boolean again = attempt < retry.attempts() && !canceled && retries(retry, r);
+            boolean again = attempt < retry.attempts() && !canceled && !j.groupCanceled && retries(retry, r);
             if (!again) {
                 j.itemEnded(index, r, r.state(), r.reason());
                 return;
@@ -764,10 +770,12 @@ public final class WorkflowRunner {
         }
         env.put("AO_WORKFLOW_RUN_ID", record.id());
         env.put("AO_JOB", j.def.id());
+        if (j.groupCanceled) throw new InterruptedException("canceled by its concurrency group");
         RunService.Active a = service.start(p, Approver.NOBODY, listener,
                 new RunService.Tree(record.id(), j.def.id(), index, attempt, env,
                         record.label() + " · " + j.def.id() + (index == null ? "" : "[" + index + "]")));
         active.add(a);
+        j.actives.add(a);
         try {
             j.childStarted(a.id(), attempt);
             appendChild(a.id(), j.def.id(), index, attempt);
@@ -777,6 +785,7 @@ public final class WorkflowRunner {
             return a.await();
         } finally {
             active.remove(a);
+            j.actives.remove(a);
             j.running.decrementAndGet();
             changed();
         }
@@ -995,6 +1004,8 @@ public final class WorkflowRunner {
         volatile String reason;
         volatile Integer items;
         volatile Boolean approved;
+        volatile boolean groupCanceled;
+        final Set<RunService.Active> actives = ConcurrentHashMap.newKeySet();
         volatile Thread thread;
         final AtomicInteger ok = new AtomicInteger();
         final AtomicInteger bad = new AtomicInteger();
@@ -1035,6 +1046,15 @@ public final class WorkflowRunner {
                     itemOutputs.put(i, m);
                 }
             }
+        }
+
+        /** Another run of the job's concurrency group asked for the slot (cancel-in-progress): this job's runs end. */
+        void cancelByGroup(String group) {
+            groupCanceled = true;
+            reason = "canceled: another run of concurrency group '" + group + "' took over (cancel-in-progress)";
+            for (RunService.Active a : actives) a.cancel();
+            Thread t = thread;
+            if (t != null) t.interrupt();
         }
 
         void begin() {

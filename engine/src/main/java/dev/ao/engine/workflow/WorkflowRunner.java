@@ -923,8 +923,8 @@ public final class WorkflowRunner {
         int exit;
         List<String> failed = new ArrayList<>();
         for (Job j : jobs.values()) {
-            if ((j.state == RunState.FAILED || j.state == RunState.TIMED_OUT || j.state == RunState.INTERRUPTED)
-                    && !j.def.continueOnError()) failed.add(j.def.id());
+            if ((j.state == RunState.FAILED || j.state == RunState.TIMED_OUT || j.state == RunState.INTERRUPTED
+                    || j.state == RunState.CANCELED) && !j.def.continueOnError()) failed.add(j.def.id());
         }
         if (canceled) {
             state = cancelState;

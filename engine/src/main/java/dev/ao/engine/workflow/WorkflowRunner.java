@@ -375,12 +375,9 @@ public final class WorkflowRunner {
         } finally {
             lock.unlock();
         }
+        // no thread is interrupted: a child's await must go on to record its end; every other wait polls the flag
         for (RunService.Active a : active) a.cancel();
         for (WorkflowRunner w : nestedRuns) w.cancel();
-        for (Job j : jobs.values()) {
-            Thread t = j.thread;
-            if (t != null) t.interrupt();
-        }
         changed();
     }
 
@@ -540,7 +537,6 @@ public final class WorkflowRunner {
                 j.state = RunState.RUNNING;
                 j.reason = null;
             }
-            if (j.def.approval() && !gate(j, "job '" + j.def.id() + "' has approval: true")) return;
             List<?> items = null;
             Expressions.Template fe = forEach.get(j.def.id());
             if (fe != null) {
@@ -548,6 +544,8 @@ public final class WorkflowRunner {
                 j.items = items.size();
                 changed();
             }
+            // nothing to fan out over: nothing to approve
+            if (j.def.approval() && (items == null || !items.isEmpty()) && !gate(j, "job '" + j.def.id() + "' has approval: true")) return;
             if (items == null) {
                 runItem(j, null, null);
             } else {
@@ -556,7 +554,7 @@ public final class WorkflowRunner {
                 for (int i = 0; i < items.size(); i++) {
                     waitWhilePaused();
                     if (canceled || j.groupCanceled) break;
-                    width.acquire();
+                    if (!acquireUnlessCanceled(width, j)) break;
                     final Object item = items.get(i);
                     final int index = i;
                     futures.add(pool.submit(() -> {
@@ -594,6 +592,13 @@ public final class WorkflowRunner {
             }
             signal();
         }
+    }
+
+    private boolean acquireUnlessCanceled(Semaphore width, Job j) throws InterruptedException {
+        while (!canceled && !j.groupCanceled) {
+            if (width.tryAcquire(POLL_MS, TimeUnit.MILLISECONDS)) return true;
+        }
+        return false;
     }
 
     private void waitWhilePaused() throws InterruptedException {
@@ -712,9 +717,15 @@ public final class WorkflowRunner {
             store.event(record.id(), RunState.RUNNING, retryDetail(j, index, attempt + 1, wait, r));
             j.retrying(attempt + 1);
             try {
-                Thread.sleep(wait);
+                long end = System.nanoTime() + wait * 1_000_000L;
+                while (System.nanoTime() < end && !canceled && !j.groupCanceled) {
+                    Thread.sleep(Math.max(1, Math.min(POLL_MS, (end - System.nanoTime()) / 1_000_000L)));
+                }
             } catch (InterruptedException e) {
-                j.itemEnded(index, r, RunState.CANCELED, cancelReason != null ? cancelReason : "canceled");
+                Thread.currentThread().interrupt();
+            }
+            if (canceled || j.groupCanceled) {
+                j.itemEnded(index, r, RunState.CANCELED, canceled ? cancelReason : j.reason);
                 return;
             }
         }
@@ -1053,8 +1064,6 @@ public final class WorkflowRunner {
             groupCanceled = true;
             reason = "canceled: another run of concurrency group '" + group + "' took over (cancel-in-progress)";
             for (RunService.Active a : actives) a.cancel();
-            Thread t = thread;
-            if (t != null) t.interrupt();
         }
 
         void begin() {
@@ -1122,6 +1131,7 @@ public final class WorkflowRunner {
         }
 
         Object outputsValue() {
+            if (items == null && def.forEach() != null) return new ArrayList<>();
             if (items == null) return new LinkedHashMap<>(outputs);
             List<Object> list = new ArrayList<>();
             for (int i = 0; i < items; i++) list.add(new LinkedHashMap<>(itemOutputs.getOrDefault(i, Map.of())));

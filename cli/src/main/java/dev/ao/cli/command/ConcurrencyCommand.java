@@ -19,13 +19,15 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code ao concurrency}: the concurrency groups of this project (or of the user's state dir), who holds and who waits. */
-@Command(name = "concurrency", description = {"Show concurrency groups: their limits, the runs holding their slots and the runs waiting in line.",
-        "A group lets at most LIMIT runs go at once across every ao on this machine; the others wait, first come first served,",
-        "in state blocked. Name one with 'ao run --concurrency GROUP' or a workflow's concurrency: {group: ...}."},
+@Command(name = "concurrency", description = {"Show concurrency groups: their limits, who holds their slots, who waits.",
+        "A group lets at most LIMIT runs go at once across every ao on this machine;",
+        "the others wait in line, first come first served, in state blocked.",
+        "Name a group with 'ao run --concurrency GROUP'."},
         subcommands = ConcurrencyCommand.ListGroups.class,
         footerHeading = "%nConfig:%n",
-        footer = {"  [concurrency.groups.deploy-prod]     # in dotcodex/config.toml or ~/.config/ao/config.toml",
-                "  limit = 1                            # runs at once; a group not configured has limit 1"})
+        footer = {"In dotcodex/config.toml or ~/.config/ao/config.toml (a group with no table: 1):",
+                "  [concurrency.groups.deploy-prod]",
+                "  limit = 1"})
 public final class ConcurrencyCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -51,12 +53,12 @@ public final class ConcurrencyCommand implements Runnable {
         }
     }
 
-    @Command(name = "list", aliases = "ls", description = {"List the groups that are configured or in use, with their limits, holders and waiters.",
-            "Holders and waiters are read from kernel file locks under the state dir: a run whose ao died holds nothing."},
+    @Command(name = "list", aliases = "ls", description = {"List the groups configured or in use: limit, holders, waiters.",
+            "Read from kernel file locks under the state dir: a run whose ao died holds nothing."},
             footerHeading = "%nExamples:%n",
             footer = {"  ao concurrency list",
                     "  ao concurrency list -o json | jq '.[] | select(.waiting > 0)'",
-                    "  ao run ./deploy.sh --concurrency deploy-prod      (in another terminal: it shows up here, blocked)"})
+                    "  ao run ./deploy.sh --concurrency deploy-prod   (a second one waits)"})
     static final class ListGroups implements Callable<Integer> {
         private final Context ctx;
         @Spec CommandSpec spec;

@@ -47,7 +47,7 @@ import java.util.concurrent.Callable;
                 "  ao run ./fix.sh -p verbose=true -- first second     (the script gets: --verbose first second)",
                 "  ao run k8s/bulk-restart -p namespace=prod -p selector=app=web -p dry_run=true",
                 "  ao run ./fix.py --timeout 60 -o json",
-                "  ao run deploy/rollout -p env=prod --concurrency deploy-prod   (waits, recorded blocked, while another holds it)",
+                "  ao run ./deploy.sh --concurrency deploy-prod   (blocked while another holds the group)",
                 "",
                 "Secrets: -p token=@token.txt or -p token=env:MY_TOKEN keep the value out of shell history and every",
                 "command line; at a terminal, a required \"secret\": true parameter that is not given is asked for, unechoed.",

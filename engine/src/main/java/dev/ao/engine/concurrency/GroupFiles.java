@@ -10,6 +10,7 @@ import java.nio.channels.FileLockInterruptionException;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -89,7 +90,7 @@ final class GroupFiles {
     private FileLock lockMutex() throws IOException, InterruptedException {
         for (int attempt = 0; ; attempt++) {
             if (mutex == null || !mutex.isOpen()) {
-                mutex = FileChannel.open(dir.resolve(MUTEX), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                mutex = FileChannel.open(dir.resolve(MUTEX), StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
             }
             try {
                 return mutex.lock();
@@ -126,7 +127,7 @@ final class GroupFiles {
     /** Whether anyone, this JVM or another process, holds the lock on {@code name}; never disturbs a lock of ours. */
     boolean locked(String name) throws IOException {
         if (held.containsKey(name)) return true;
-        try (FileChannel ch = FileChannel.open(dir.resolve(name), StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(dir.resolve(name), StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             FileLock l = ch.tryLock();
             if (l == null) return true;
             l.release();
@@ -147,8 +148,9 @@ final class GroupFiles {
         Path f = dir.resolve(name);
         FileChannel ch;
         try {
-            ch = createNew ? FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
-                    : FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            // a lock file is never a link: what is locked is the file in the group's folder
+            ch = createNew ? FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)
+                    : FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         } catch (FileAlreadyExistsException e) {
             return false;
         }

@@ -27,10 +27,11 @@ KUBECTL_TIMEOUT = 60
 EX_TEMPFAIL = 75
 # DNS-1123 subdomain: what the API server accepts as a deployment name
 NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-# errors where the API server never applied the patch: retrying cannot restart twice
-TRANSIENT = re.compile(r"connection refused|connection reset|no route to host|i/o timeout|TLS handshake timeout"
-                       r"|server is currently unable to handle the request|Too Many Requests|ServiceUnavailable"
-                       r"|etcdserver: (request timed out|leader changed)|unexpected EOF|http2: server sent GOAWAY",
+# errors where the API server cannot have applied the patch, so a retry cannot restart twice: no connection,
+# or the server said it did not take the request. A dropped connection or an etcd timeout may have applied it.
+TRANSIENT = re.compile(r"connection refused|connection to the server [^ ]+ was refused|no route to host"
+                       r"|dial tcp [^ ]+: i/o timeout|TLS handshake timeout"
+                       r"|server is currently unable to handle the request|Too Many Requests|\(ServiceUnavailable\)",
                        re.IGNORECASE)
 
 

@@ -61,6 +61,7 @@ final class WorkflowPage implements Page {
                 KeyBinding.bar(Key.of('c'), "cancel", () -> app.askCancel(run)),
                 KeyBinding.bar(Key.of('s'), "summary", this::showSummary),
                 KeyBinding.help(Key.of('l'), "the workflow run's own page (logs)", () -> app.push(new RunDetailPage(app, id, true))),
+                KeyBinding.help(Key.of('w'), "the workflow this one is a job of", this::openParent),
                 KeyBinding.help(Key.of(KeyType.ArrowUp), "previous job", () -> move(-1)),
                 KeyBinding.help(Key.of(KeyType.ArrowDown), "next job", () -> move(1)),
                 KeyBinding.help(Key.of('k'), "previous job", () -> move(-1)),
@@ -173,6 +174,12 @@ final class WorkflowPage implements Page {
                 + (approve ? " It starts at once." : " The workflow ends rejected."), () -> app.decide(id, approve));
     }
 
+    private void openParent() {
+        if (run == null) return;
+        if (run.parent() == null) app.info("run " + id + " is not a job of another workflow");
+        else app.openWorkflow(run.parent());
+    }
+
     private void showSummary() {
         if (run == null) return;
         String s = summary == null || summary.isBlank() ? (run.state().terminal() ? "(no summary)" : "(no summary yet: the workflow is " + run.state().id() + ")") : summary;
@@ -235,6 +242,9 @@ final class WorkflowPage implements Page {
         String when = r.label() + "   started " + Text.localTime(r.startedAt()) + "  took " + Text.duration(r.elapsedMs())
                 + "  exit " + (r.exitCode() == null ? "-" : r.exitCode().toString());
         put(g, 0, y++, w, when, null, false);
+        if (r.parent() != null && y < h) {
+            put(g, 0, y++, w, "job " + r.job() + (r.item() != null ? "[" + r.item() + "]" : "") + " of workflow " + r.parent() + "  (w: open it)", TuiApp.DIM, false);
+        }
         // progress over every job and item
         WorkflowModel.Progress p = WorkflowModel.Progress.of(jobs);
         String counts = " " + p.done() + "/" + p.total() + " done";

@@ -174,11 +174,11 @@ class TuiTmuxIT {
         startTui(project, ao);
         try {
             // one row for the workflow; the runs of its jobs only with t
-            String screen = await("[wf] demo/fan");
-            assertThat(screen).doesNotContain("demo/fan · each").contains("waiting_approval");
+            String screen = await("the workflow's row", x -> x.contains("[wf] demo/fan") && x.contains("waiting_approval"));
+            assertThat(screen).doesNotContain("demo/fan · each");
             keys("t");
-            screen = await("└ demo/fan · each[1]");
-            assertThat(screen).contains("└ demo/fan · prepare").contains("└ demo/fan · each[0]");
+            await("the runs of its jobs", x -> x.contains("└ demo/fan · each[1]") && x.contains("└ demo/fan · each[0]")
+                    && x.contains("└ demo/fan · prepare") && x.contains("with children · 5/5"));
             keys("t");
             await("no child rows", x -> !x.contains("demo/fan · each") && x.contains("[wf] demo/fan"));
 

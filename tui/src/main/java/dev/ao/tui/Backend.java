@@ -1,17 +1,20 @@
 package dev.ao.tui;
 
+import dev.ao.engine.AoException;
 import dev.ao.engine.config.AoConfig;
 import dev.ao.engine.config.ConfigLoader;
 import dev.ao.engine.run.DetachedRuns;
 import dev.ao.engine.run.RunRecord;
 import dev.ao.engine.run.RunRequest;
 import dev.ao.engine.run.RunService;
+import dev.ao.engine.run.RunState;
 import dev.ao.engine.run.RunStore;
 import dev.ao.engine.script.ScriptSpec;
 import dev.ao.engine.script.ScriptSpecReader;
 import dev.ao.engine.skill.Skill;
 import dev.ao.engine.skill.SkillCatalog;
 import dev.ao.engine.source.SkillSources;
+import dev.ao.engine.workflow.Control;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -110,11 +113,45 @@ public final class Backend {
     }
 
     public void decide(String id, boolean approve) {
-        DetachedRuns.decide(store(), id, approve, env.getOrDefault("USER", "unknown") + " via ao tui");
+        DetachedRuns.decide(store(), id, approve, by());
     }
 
-    /** Stops a live run's whole tree; waits a little for its supervisor to record the end. */
+    /**
+     * Stops a live run's whole tree; waits a little for its supervisor to record the end. A workflow's child run
+     * shares its supervisor with the workflow: only that child is stopped (as {@code ao runs cancel CHILD} does),
+     * and the workflow goes on with its result.
+     */
     public RunRecord cancel(String id) throws InterruptedException {
-        return DetachedRuns.cancel(store(), id, Duration.ofSeconds(10));
+        RunRecord r = store().resolve(id);
+        if (r.parent() == null || r.state().terminal()) return DetachedRuns.cancel(store(), id, Duration.ofSeconds(10));
+        Control.cancelChild(store().dir(r.id()), by());
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        RunRecord now = r;
+        while (!now.state().terminal() && System.nanoTime() < end) {
+            Thread.sleep(100);
+            now = store().read(r.id()).orElse(now);
+        }
+        return now;
+    }
+
+    /**
+     * Asks a live workflow run's supervisor to {@code pause} (running jobs finish, nothing new starts) or to
+     * {@code resume} a paused one, through the request file it polls (as {@code ao runs pause|resume} do).
+     */
+    public void control(String id, String action) {
+        RunRecord r = store().resolve(id);
+        if (!RunRecord.KIND_WORKFLOW.equals(r.kind())) {
+            throw AoException.usage("run " + r.id() + " is not a workflow run; only a workflow can " + action);
+        }
+        if (r.state().terminal()) throw AoException.usage("run " + r.id() + " already ended: " + r.state().id());
+        if (action.equals("resume") && r.state() != RunState.PAUSED) {
+            throw AoException.usage("run " + r.id() + " is " + r.state().id() + ", not paused");
+        }
+        if (action.equals("pause") && r.state() == RunState.PAUSED) throw AoException.usage("run " + r.id() + " is paused already");
+        Control.request(store().dir(r.id()), action, by());
+    }
+
+    private String by() {
+        return env.getOrDefault("USER", "unknown") + " via ao tui";
     }
 }

@@ -88,7 +88,22 @@ public final class Backend {
 
     /** The script a runnable skill carries, as {@code ao run <skill>} would read it. */
     public ScriptSpec spec(Skill skill) {
+        if (skill.workflow()) {
+            // a workflow skill: the form asks for the workflow's parameters
+            dev.ao.engine.workflow.Workflow wf = dev.ao.engine.workflow.WorkflowParser.parse(skill.workflowFile());
+            com.fasterxml.jackson.databind.JsonNode schema = wf.parametersSchema() != null ? wf.parametersSchema() : openSchema();
+            return new ScriptSpec(wf.name(), wf.description(), skill.workflowFile(), null, schema, dev.ao.engine.script.Demands.NONE,
+                    wf.timeout(), wf.risk() == null ? "auto" : wf.risk(), null, skill.id(), skill.source());
+        }
         return ScriptSpecReader.read(skill.specFile()).withSkill(skill.id(), skill.source());
+    }
+
+    private static com.fasterxml.jackson.databind.node.ObjectNode openSchema() {
+        com.fasterxml.jackson.databind.node.ObjectNode s = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        s.put("type", "object");
+        s.putObject("properties");
+        s.put("additionalProperties", true);
+        return s;
     }
 
     /**
@@ -101,14 +116,22 @@ public final class Backend {
         synchronized (this) {
             service = new RunService(config(), env, catalog());
         }
-        RunService.Prepared prepared = service.prepare(RunRequest.of(target, params, cwd));
+        // the values go to the supervisor in the run's owner-only folder, never on its command line (argv is public)
         List<String> cmd = new ArrayList<>(launcher);
         cmd.add("run");
         cmd.add(target);
-        for (String p : params) {
-            cmd.add("-p");
-            cmd.add(p);
+        java.util.Optional<dev.ao.engine.workflow.WorkflowTarget> wt = dev.ao.engine.workflow.WorkflowTarget.find(target, cwd, this::catalog);
+        if (wt.isPresent()) {
+            java.nio.file.Path file = wt.get().file();
+            dev.ao.engine.workflow.Workflow wf = dev.ao.engine.workflow.WorkflowParser.parse(file);
+            dev.ao.engine.workflow.WorkflowValidator.validate(wf, this::catalog);
+            com.fasterxml.jackson.databind.node.ObjectNode schema = wf.parametersSchema() != null ? wf.parametersSchema() : openSchema();
+            dev.ao.engine.script.BoundParameters bound = dev.ao.engine.script.ParameterBinder.bind(schema,
+                    dev.ao.engine.script.ParameterBinder.parsePairs(params), file.toString()).resolvePaths(schema, cwd);
+            return DetachedRuns.launchWorkflow(store(), wt.get().skill() != null ? wt.get().skill() : target, wt.get().skill(), file,
+                    bound.masked(), List.of(), params, cmd, cwd, env);
         }
+        RunService.Prepared prepared = service.prepare(RunRequest.of(target, params, cwd));
         return DetachedRuns.launch(store(), prepared, cmd, cwd, env);
     }
 

@@ -189,9 +189,11 @@ public final class RunService {
      *
      * @param env {@code AO_ITEM}, {@code AO_INDEX} for a for_each item
      */
-    public record Tree(String parent, String job, Integer item, Integer attempt, Map<String, String> env, String label) {
+    public record Tree(String parent, String job, Integer item, Integer attempt, Map<String, String> env, String label,
+                       List<String> secrets) {
         public Tree {
             env = env == null ? Map.of() : Map.copyOf(env);
+            secrets = secrets == null ? List.of() : List.copyOf(secrets);
         }
     }
 
@@ -466,6 +468,8 @@ public final class RunService {
                 }
                 List<String> mask = new ArrayList<>(p.params().secretValues());
                 mask.addAll(envResult.secretValues());
+                // the workflow's secret parameters, wherever a with: template put them
+                if (tree != null) mask.addAll(tree.secrets());
                 ProcessSupervisor.Spec spec;
                 DiskQuota quota = new DiskQuota(List.of(workspace, io), limits.maxDisk(), String.valueOf(config.get(ConfigKey.MAX_DISK)));
                 if (p.mode() == SandboxMode.DANGER_FULL_ACCESS) {

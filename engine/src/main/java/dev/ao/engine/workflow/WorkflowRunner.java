@@ -53,6 +53,8 @@ public final class WorkflowRunner {
     public static final String CHILDREN = "children.jsonl";
     public static final String COPY = "workflow.yml";
     private static final long POLL_MS = 200;
+    /** Child runs one for_each may start: a list from a hostile output must not become a million runs. */
+    public static final int MAX_ITEMS = 10_000;
 
     /** What the front end hears; called from several threads. */
     public interface Listener extends RunListener {
@@ -541,6 +543,10 @@ public final class WorkflowRunner {
             Expressions.Template fe = forEach.get(j.def.id());
             if (fe != null) {
                 items = fe.list(scope(j, null, null, 1));
+                if (items.size() > MAX_ITEMS) {
+                    throw new Expressions.ExpressionException("for_each gave " + items.size() + " items; at most " + MAX_ITEMS
+                            + " child runs per job (split the list, or do the loop inside one script)");
+                }
                 j.items = items.size();
                 changed();
             }
@@ -767,7 +773,7 @@ public final class WorkflowRunner {
         String target = j.def.inline() ? inlineScript(j.def).toString() : j.def.uses();
         RunRequest req = new RunRequest(target, List.of(), j.def.timeout(), opt.sandbox(), opt.network(), null, false,
                 true, opt.cwd(), null, pairs, opt.allowRead(), opt.allowWrite(), List.of(), opt.origin());
-        RunService.Prepared p = service.prepare(req);
+        RunService.Prepared p = hideSecrets(service.prepare(req));
         if (p.spec().approvalRequired() && !gate(j, "its skill says risk: approval_required")) {
             throw AoException.refused(j.reason);
         }
@@ -784,7 +790,7 @@ public final class WorkflowRunner {
         if (j.groupCanceled) throw new InterruptedException("canceled by its concurrency group");
         RunService.Active a = service.start(p, Approver.NOBODY, listener,
                 new RunService.Tree(record.id(), j.def.id(), index, attempt, env,
-                        record.label() + " · " + j.def.id() + (index == null ? "" : "[" + index + "]")));
+                        record.label() + " · " + j.def.id() + (index == null ? "" : "[" + index + "]"), params.secretValues()));
         active.add(a);
         j.actives.add(a);
         try {
@@ -838,6 +844,23 @@ public final class WorkflowRunner {
             j.running.decrementAndGet();
             changed();
         }
+    }
+
+    /**
+     * A child's parameter that carries a secret of the workflow's (a with: template read params.token) is secret in
+     * the child too, whatever the child's schema says: masked in its params.json, run.json, logs and summary.
+     */
+    private RunService.Prepared hideSecrets(RunService.Prepared p) {
+        List<String> secrets = params.secretValues().stream().filter(x -> !x.isEmpty()).toList();
+        if (secrets.isEmpty()) return p;
+        Set<String> keys = new java.util.HashSet<>(p.params().secrets());
+        p.params().values().fields().forEachRemaining(e -> {
+            String v = e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString();
+            for (String x : secrets) if (v.contains(x)) keys.add(e.getKey());
+        });
+        if (keys.equals(p.params().secrets())) return p;
+        return new RunService.Prepared(p.request(), p.spec(), new BoundParameters(p.params().values(), keys), p.interpreter(),
+                p.mode(), p.network(), p.timeoutSeconds(), p.approvalWhy(), p.bwrap(), p.prlimit(), p.setpriv());
     }
 
     /** A {@code with:} value as {@code -p} pairs: lists repeat the key, maps are JSON; taken literally, never as @FILE. */
@@ -966,6 +989,9 @@ public final class WorkflowRunner {
             summary = table();
             listener.warning("summary/outputs: " + e.getMessage());
         }
+        List<String> secrets = params.secretValues();
+        summary = dev.ao.engine.exec.MaskingOutputStream.mask(summary, secrets);
+        outputs.replaceAll((k, v) -> dev.ao.engine.exec.MaskingOutputStream.mask(v, secrets));
         dev.ao.engine.run.Summary s = dev.ao.engine.run.Summary.bound(summary, record.id());
         try {
             RunStore.writeAtomically(dir.resolve(RunStore.SUMMARY), s.full().getBytes(StandardCharsets.UTF_8));

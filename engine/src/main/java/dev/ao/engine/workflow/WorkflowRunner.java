@@ -989,6 +989,14 @@ public final class WorkflowRunner {
             summary = table();
             listener.warning("summary/outputs: " + e.getMessage());
         }
+        if (state == RunState.SUCCEEDED && wf.outputsSchema() != null) {
+            List<String> wrong = dev.ao.engine.run.OutputsCheck.problems(wf.outputsSchema(), outputs, wf.file().toString());
+            if (!wrong.isEmpty()) {
+                state = RunState.FAILED;
+                exit = 1;
+                why = "outputs do not match outputs_schema: " + String.join("; ", wrong);
+            }
+        }
         List<String> secrets = params.secretValues();
         summary = dev.ao.engine.exec.MaskingOutputStream.mask(summary, secrets);
         outputs.replaceAll((k, v) -> dev.ao.engine.exec.MaskingOutputStream.mask(v, secrets));

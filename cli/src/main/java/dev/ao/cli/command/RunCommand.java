@@ -53,7 +53,16 @@ import java.util.concurrent.Callable;
                 "command line; at a terminal, a required \"secret\": true parameter that is not given is asked for, unechoed.",
                 "Parameters reach the script as CLI args (--namespace prod), as AO_PARAM_<NAME> env vars and as",
                 "JSON in the file $AO_PARAMS. The script writes its summary to $AO_SUMMARY and key=value",
-                "outputs to $AO_OUTPUT."})
+                "outputs to $AO_OUTPUT.",
+                "",
+                "Exit codes:",
+                "  0    success",
+                "  1-   the script's own non-zero exit code passes through (a workflow: 1 when a job failed)",
+                "  2    usage or validation error (nothing ran)",
+                "  124  the run timed out",
+                "  126  refused: sandbox, extension or approval",
+                "  127  a demanded binary or env var is missing",
+                "  130  canceled"})
 public final class RunCommand implements Callable<Integer> {
     private final Context ctx;
 

@@ -324,7 +324,12 @@ public final class RunsCommand implements Runnable {
     }
 
     @Command(name = "wait", description = {"Wait for a run to end and exit with its exit code (what 'ao run' would have returned).",
-            "With --timeout, exit 124 if it is still going then (the run goes on)."})
+            "With --timeout, exit 124 if it is still going then (the run goes on)."},
+            footerHeading = "%nExit codes:%n",
+            footer = {"  0-   the run's, as 'ao run' returns it: 0 succeeded, the script's code if it failed,",
+                    "       124 timed out, 126 rejected, 130 canceled, 1 lost",
+                    "  2    no such run, or an ambiguous id prefix",
+                    "  124  --timeout passed first (the run goes on)"})
     static final class Wait implements Callable<Integer> {
         private final Context ctx;
         @Spec CommandSpec spec;

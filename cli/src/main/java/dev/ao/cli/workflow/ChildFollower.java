@@ -4,10 +4,7 @@ import dev.ao.engine.SafeText;
 import dev.ao.engine.run.RunRecord;
 import dev.ao.engine.run.RunStore;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -85,25 +82,13 @@ final class ChildFollower {
         }
 
         synchronized boolean pump(boolean last) {
-            String text;
-            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-                long len = raf.length();
-                if (len <= pos) {
-                    if (last) flushPartial();
-                    return false;
-                }
-                raf.seek(pos);
-                byte[] buf = new byte[(int) Math.min(len - pos, 256 * 1024)];
-                raf.readFully(buf);
-                int n = buf.length;
-                while (n > 0 && n > buf.length - 4 && (buf[n - 1] & 0xC0) == 0x80) n--;
-                if (n > 0 && (buf[n - 1] & 0x80) != 0 && (buf[n - 1] & 0xC0) == 0xC0) n--;
-                if (n <= 0) n = buf.length;
-                text = new String(buf, 0, n, StandardCharsets.UTF_8);
-                pos += n;
-            } catch (IOException e) {
+            dev.ao.cli.render.LogFollower.Chunk c = dev.ao.cli.render.LogFollower.read(file, pos);
+            if (c == null) {
+                if (last) flushPartial();
                 return false;
             }
+            String text = c.text();
+            pos = c.next();
             partial.append(text);
             int nl;
             StringBuilder b = new StringBuilder();

@@ -216,7 +216,8 @@ class McpIT {
         CallToolResult r = call(c, "run_workflow", Map.of("id", "demo/fanout", "params", Map.of("prefix", "yo"), "wait_seconds", 120));
         assertBounded(r);
         JsonNode s = structured(r);
-        assertThat(s.get("state").asText()).isEqualTo("succeeded");
+        // on a failure, the reply itself says which job and why
+        assertThat(s.get("state").asText()).as("%s\nserver stderr: %s", text(r), serverStderr).isEqualTo("succeeded");
         assertThat(s.get("exit_code").asInt()).isZero();
         assertThat(s.get("summary").asText()).isEqualTo("greeted 3 people, first yo-ann");
         JsonNode jobs = s.get("jobs");

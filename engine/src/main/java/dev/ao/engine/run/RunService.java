@@ -462,7 +462,7 @@ public final class RunService {
                     store.write(record);
                     List<Path> skip = new ArrayList<>(policy.readOnly());
                     skip.addAll(policy.hidden());
-                    for (Path w : lent) Ownership.lend(w, me.uid(), runAs.get().uid(), skip);
+                    for (Path w : lent) Ownership.lendShared(w, me.uid(), runAs.get().uid(), skip);
                     // bwrap changes into the workspace before it drops root (and every capability that bypasses modes)
                     Ownership.openForSearch(workspace);
                 }
@@ -536,7 +536,15 @@ public final class RunService {
             } finally {
                 cgroup.ifPresent(ProcessCgroup::remove);
                 if (dangerParams != null) deleteQuietly(dangerParams);
-                if (runAs.isPresent()) giveBack(lent, runAs.get(), me);
+                if (runAs.isPresent()) {
+                    for (Path w : lent) {
+                        try {
+                            Ownership.takeBackShared(w, runAs.get().uid(), runAs.get().gid(), me.uid(), me.gid());
+                        } catch (IOException e) {
+                            // what could not be taken back stays the sandbox uid's: it is not root's either
+                        }
+                    }
+                }
                 Artifacts.keep(io, runDir);
                 deleteTree(io);
             }

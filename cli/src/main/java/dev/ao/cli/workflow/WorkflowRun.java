@@ -111,7 +111,13 @@ public final class WorkflowRun {
             throw AoException.usage("run " + old.id() + ": secret parameter" + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing)
                     + " must be given again to resume: -p NAME=@FILE or -p NAME=env:VAR");
         }
-        Request req = new Request(target, params, literal, null, null, List.of(), List.of(), approve, false, json, null);
+        com.fasterxml.jackson.databind.JsonNode o = WorkflowView.options(ctx.store(), old.id());
+        List<Path> read = new ArrayList<>();
+        o.path("allow_read").forEach(x -> read.add(Path.of(x.asText())));
+        List<Path> write = new ArrayList<>();
+        o.path("allow_write").forEach(x -> write.add(Path.of(x.asText())));
+        Request req = new Request(target, params, literal, o.hasNonNull("sandbox") ? o.get("sandbox").asText() : null,
+                o.hasNonNull("network") ? o.get("network").asBoolean() : null, read, write, approve, false, json, null);
         Prepared p = prepare(req);
         return run(req, p, runner -> runner.resume(old, rerunInterrupted, allowChanged));
     }

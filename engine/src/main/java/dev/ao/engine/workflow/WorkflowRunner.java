@@ -561,6 +561,12 @@ public final class WorkflowRunner {
                     waitWhilePaused();
                     if (canceled || j.groupCanceled) break;
                     if (!acquireUnlessCanceled(width, j)) break;
+                    if (paused) {
+                        // paused while this waited for a free place: start nothing new
+                        width.release();
+                        i--;
+                        continue;
+                    }
                     final Object item = items.get(i);
                     final int index = i;
                     futures.add(pool.submit(() -> {
@@ -788,9 +794,32 @@ public final class WorkflowRunner {
         env.put("AO_WORKFLOW_RUN_ID", record.id());
         env.put("AO_JOB", j.def.id());
         if (j.groupCanceled) throw new InterruptedException("canceled by its concurrency group");
-        RunService.Active a = service.start(p, Approver.NOBODY, listener,
+        // the workflow's max_parallel: child runs at once across all its jobs
+        while (!global.tryAcquire(POLL_MS, TimeUnit.MILLISECONDS)) {
+            if (canceled || j.groupCanceled) throw new InterruptedException("canceled");
+        }
+        RunService.Active a;
+        try {
+            a = startChild(j, p, index, attempt, env);
+        } catch (RuntimeException e) {
+            global.release();
+            throw e;
+        }
+        try {
+            return awaitChild(j, a, attempt);
+        } finally {
+            global.release();
+        }
+    }
+
+    private RunService.Active startChild(Job j, RunService.Prepared p, Integer index, int attempt, Map<String, String> env) {
+        return service.start(p, Approver.NOBODY, listener,
                 new RunService.Tree(record.id(), j.def.id(), index, attempt, env,
                         record.label() + " · " + j.def.id() + (index == null ? "" : "[" + index + "]"), params.secretValues()));
+    }
+
+    private RunRecord awaitChild(Job j, RunService.Active a, int attempt) throws InterruptedException {
+        Integer index = a.record().item();
         active.add(a);
         j.actives.add(a);
         try {
@@ -946,6 +975,12 @@ public final class WorkflowRunner {
         root.put("workflow", wf.name());
         root.put("file", wf.file().toString());
         root.put("sha256", Hashes.sha256(wf.file()));
+        // what every child ran with: a resume in another process runs the rest the same way
+        ObjectNode o = root.putObject("options");
+        if (opt.sandbox() != null) o.put("sandbox", opt.sandbox());
+        if (opt.network() != null) o.put("network", opt.network());
+        opt.allowRead().forEach(x -> o.withArray("allow_read").add(x.toString()));
+        opt.allowWrite().forEach(x -> o.withArray("allow_write").add(x.toString()));
         ArrayNode arr = root.putArray("jobs");
         for (Job j : jobs.values()) arr.add(RunStore.JSON.valueToTree(j.snapshot()));
         RunStore.writeAtomically(dir.resolve(JOBS), RunStore.toJson(root));
@@ -1141,10 +1176,10 @@ public final class WorkflowRunner {
             changed();
         }
 
-        void itemFailed(int index, String why) {
+        void itemFailed(Integer index, String why) {
             bad.incrementAndGet();
-            if (index >= 0) itemOutputs.putIfAbsent(index, Map.of());
-            reason = (index >= 0 ? "item " + index + ": " : "") + why;
+            if (index != null && index >= 0) itemOutputs.putIfAbsent(index, Map.of());
+            reason = (index != null && index >= 0 ? "item " + index + ": " : "") + why;
             lastChildState = RunState.FAILED;
             changed();
         }

@@ -189,9 +189,11 @@ class TuiHeadlessTest {
         screen.type("dave");
         screen.awaitGone("missing required parameter");
         screen.key(KeyType.Tab).key(KeyType.Tab).key(KeyType.Tab).key(KeyType.Enter);
-        // the new run's detail opens and fills in as the detached supervisor runs it
-        s = screen.await("hello dave");
-        assertThat(s).contains("params name=dave").contains("succeeded").contains("starting for dave");
+        // the new run's detail opens and fills in as the detached supervisor runs it (the summary file is written a
+        // moment before run.json says succeeded: wait for the state, the last of the two)
+        screen.await("hello dave");
+        s = screen.await("succeeded");
+        assertThat(s).contains("params name=dave").contains("hello dave").contains("starting for dave");
         RunRecord r = new RunStore(project.runs()).list(x -> true, 1).get(0);
         assertThat(r.params().get("name").asText()).isEqualTo("dave");
         assertThat(r.supervisor().pid()).as("a detached supervisor, not the TUI").isNotEqualTo(ProcessHandle.current().pid());

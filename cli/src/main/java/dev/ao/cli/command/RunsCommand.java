@@ -146,7 +146,7 @@ public final class RunsCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter err = spec.commandLine().getErr();
-            try (RunIndex index = RunIndex.open(ctx.store(), w -> err.println(ctx.terminal().yellow("ao: warning: " + w)))) {
+            try (RunIndex index = RunIndex.open(ctx.store(), w -> err.println(ctx.terminal().yellow("ao: warning: " + w)), false)) {
                 RunIndex.Sync s = index.rebuild();
                 spec.commandLine().getOut().println("indexed " + s.runs() + " run(s) in " + Durations.human(s.millis()) + " (" + index.file() + ")");
             }

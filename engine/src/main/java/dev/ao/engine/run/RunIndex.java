@@ -39,7 +39,7 @@ import java.util.function.Consumer;
 public final class RunIndex implements AutoCloseable {
     public static final String FILE = "index.db";
     /** Bumped when the table changes: an index of another version is rebuilt. */
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
     private static final int BUSY_MS = 10_000;
     /** Fixed width, so times compare as text in SQL (Instant.toString drops zero fractions). */
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'").withZone(ZoneOffset.UTC);
@@ -61,7 +61,10 @@ public final class RunIndex implements AutoCloseable {
     private Connection db;
     private Sync lastSync;
 
-    private RunIndex(RunStore store, Path file, Consumer<String> warn) {
+    private final boolean catchUp;
+
+    private RunIndex(RunStore store, Path file, Consumer<String> warn, boolean catchUp) {
+        this.catchUp = catchUp;
         this.store = store;
         this.file = file;
         this.warn = warn;
@@ -78,7 +81,12 @@ public final class RunIndex implements AutoCloseable {
      * {@code warn}. Throws {@link AoException} when even a fresh index cannot be made (the caller reads the files).
      */
     public static RunIndex open(RunStore store, Consumer<String> warn) {
-        RunIndex index = new RunIndex(store, fileFor(store), warn);
+        return open(store, warn, true);
+    }
+
+    /** As {@link #open(RunStore, Consumer)}; without {@code catchUp} for a caller that will {@link #rebuild()} anyway. */
+    public static RunIndex open(RunStore store, Consumer<String> warn, boolean catchUp) {
+        RunIndex index = new RunIndex(store, fileFor(store), warn, catchUp);
         try {
             index.connectAndSync();
         } catch (SQLException | RuntimeException e) {
@@ -129,7 +137,7 @@ public final class RunIndex implements AutoCloseable {
                 createSchema(s);
             }
         }
-        lastSync = sync(false);
+        lastSync = catchUp ? sync(false) : new Sync(0, 0, 0, 0);
     }
 
     private void createSchema(Statement s) throws SQLException {
@@ -143,6 +151,8 @@ public final class RunIndex implements AutoCloseable {
             s.execute("CREATE INDEX runs_state_created ON runs(state, created_at)");
             s.execute("CREATE INDEX runs_skill ON runs(skill)");
             s.execute("CREATE INDEX runs_parent ON runs(parent)");
+            s.execute("DROP TABLE IF EXISTS meta");
+            s.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER)");
             s.execute("PRAGMA user_version=" + VERSION);
             db.commit();
         } catch (SQLException e) {
@@ -169,6 +179,9 @@ public final class RunIndex implements AutoCloseable {
      */
     private Sync sync(boolean full) throws SQLException {
         long t0 = System.nanoTime();
+        Path runs = store.runsDir();
+        long dirMtime = dirMtime(runs);
+        if (!full && dirMtime != -1 && Long.valueOf(dirMtime).equals(meta("runs_mtime"))) return syncLive(t0, dirMtime);
         Map<String, long[]> known = new HashMap<>(); // id -> {mtime, live ? 1 : 0}
         if (!full) {
             try (Statement s = db.createStatement();
@@ -182,7 +195,6 @@ public final class RunIndex implements AutoCloseable {
         Set<String> seen = new HashSet<>();
         List<String> stale = new ArrayList<>();
         Map<String, Long> mtimes = new HashMap<>();
-        Path runs = store.runsDir();
         if (Files.isDirectory(runs)) {
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(runs)) {
                 for (Path p : ds) {
@@ -205,6 +217,7 @@ public final class RunIndex implements AutoCloseable {
         List<String> gone = new ArrayList<>();
         for (String id : known.keySet()) if (!seen.contains(id)) gone.add(id);
         if (!full && stale.isEmpty() && gone.isEmpty()) {
+            writeMeta(dirMtime);
             return new Sync(seen.size(), 0, 0, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         }
         try (Statement s = db.createStatement()) {
@@ -230,6 +243,7 @@ public final class RunIndex implements AutoCloseable {
                     }
                     up.executeBatch();
                 }
+                recordDirMtime(dirMtime);
                 s.execute("COMMIT");
             } catch (SQLException | RuntimeException e) {
                 try {
@@ -241,6 +255,97 @@ public final class RunIndex implements AutoCloseable {
             }
         }
         return new Sync(seen.size(), stale.size(), gone.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    private static final String LIVE = "('queued','running','blocked','waiting_approval','paused')";
+
+    /**
+     * No folder was added or removed since the last catch-up (the runs folder's mtime says so): only the runs that
+     * were live then, and folders without a run.json, can have changed; a run.json is otherwise never rewritten by ao.
+     */
+    private Sync syncLive(long t0, long dirMtime) throws SQLException {
+        List<String> ids = new ArrayList<>();
+        int total;
+        try (Statement s = db.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT id FROM runs WHERE state IN " + LIVE + " OR mtime = -1")) {
+                while (rs.next()) ids.add(rs.getString(1));
+            }
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM runs")) {
+                total = rs.next() ? rs.getInt(1) : 0;
+            }
+        }
+        if (ids.isEmpty()) return new Sync(total, 0, 0, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        int removed = 0;
+        try (Statement s = db.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+            try (PreparedStatement up = db.prepareStatement(UPSERT);
+                 PreparedStatement del = db.prepareStatement("DELETE FROM runs WHERE id = ?")) {
+                for (String id : ids) {
+                    RunRecord r = store.read(id).orElse(null);
+                    if (r == null) {
+                        del.setString(1, id);
+                        del.executeUpdate();
+                        removed++;
+                        continue;
+                    }
+                    bind(up, r, mtime(store.dir(id).resolve(RunStore.RUN_JSON)));
+                    up.executeUpdate();
+                }
+                s.execute("COMMIT");
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    s.execute("ROLLBACK");
+                } catch (SQLException ignored) {
+                    // the failure itself is what we report
+                }
+                throw e;
+            }
+        }
+        return new Sync(total, ids.size(), removed, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    /** The runs folder's mtime in nanoseconds (it moves when a run folder is made or removed); -1 when unknown. */
+    private static long dirMtime(Path runs) {
+        try {
+            return Files.getLastModifiedTime(runs).to(TimeUnit.NANOSECONDS);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private Long meta(String key) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : null;
+            }
+        }
+    }
+
+    private void writeMeta(long dirMtime) throws SQLException {
+        try (Statement s = db.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+            try {
+                recordDirMtime(dirMtime);
+                s.execute("COMMIT");
+            } catch (SQLException e) {
+                s.execute("ROLLBACK");
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Records the runs folder's mtime as seen before the scan, unless it is under a second old: a folder made in the
+     * same clock tick after the scan would leave it unchanged, so such a time is not trusted and the next reader scans.
+     */
+    private void recordDirMtime(long dirMtime) throws SQLException {
+        boolean settled = dirMtime != -1 && dirMtime < TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis()) - TimeUnit.SECONDS.toNanos(1);
+        try (PreparedStatement ps = db.prepareStatement(settled ? "INSERT OR REPLACE INTO meta(key, value) VALUES ('runs_mtime', ?)"
+                : "DELETE FROM meta WHERE key = 'runs_mtime' AND ? IS NOT NULL")) {
+            ps.setLong(1, dirMtime);
+            ps.executeUpdate();
+        }
     }
 
     private static boolean live(long[] k) {

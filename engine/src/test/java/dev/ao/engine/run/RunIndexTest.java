@@ -110,7 +110,12 @@ class RunIndexTest {
         write(store, run(id, "slow.sh", RunState.RUNNING, null, "2024-01-01T00:00:00Z", RunRecord.Supervisor.current()));
         List<String> w = new ArrayList<>();
         RunIndex.Query running = new RunIndex.Query(RunState.RUNNING, null, null, null, null, true, 0, 0);
+        // a runs folder untouched for a while: the index trusts its mtime and then reads only the live runs
+        Files.setLastModifiedTime(store.runsDir(), FileTime.from(Instant.now().minusSeconds(60)));
         assertThat(ids(store, running, w)).containsExactly(id);
+        try (RunIndex index = RunIndex.open(store, w::add)) {
+            assertThat(index.lastSync().read()).as("only the live run is read again").isEqualTo(1);
+        }
 
         // it ends, and its run.json keeps the same mtime (as two writes in one clock tick would): still seen
         FileTime before = Files.getLastModifiedTime(store.dir(id).resolve("run.json"));
@@ -118,6 +123,12 @@ class RunIndexTest {
         Files.setLastModifiedTime(store.dir(id).resolve("run.json"), before);
         assertThat(ids(store, running, w)).isEmpty();
         assertThat(ids(store, new RunIndex.Query(RunState.SUCCEEDED, null, null, null, null, true, 0, 0), w)).containsExactly(id);
+
+        // a new folder moves the runs folder's mtime: seen although the index had trusted the old one
+        Files.setLastModifiedTime(store.runsDir(), FileTime.from(Instant.now().minusSeconds(60)));
+        ids(store, running, w);
+        write(store, ended("20240101-000000-500-late", "late.sh", RunState.FAILED, 1));
+        assertThat(ids(store, new RunIndex.Query(RunState.FAILED, null, null, null, null, true, 0, 0), w)).containsExactly("20240101-000000-500-late");
 
         // a run whose supervisor is gone is lost in the index as in the files
         String dead = "20240101-000001-000-dead";

@@ -39,7 +39,7 @@ import java.util.function.Consumer;
 public final class RunIndex implements AutoCloseable {
     public static final String FILE = "index.db";
     /** Bumped when the table changes: an index of another version is rebuilt. */
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
     private static final int BUSY_MS = 10_000;
     /** Fixed width, so times compare as text in SQL (Instant.toString drops zero fractions). */
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'").withZone(ZoneOffset.UTC);
@@ -49,7 +49,7 @@ public final class RunIndex implements AutoCloseable {
     /** What {@code ao runs list} asks for; null fields do not filter; limit 0 = all. */
     public record Query(RunState state, String skill, Instant since, Instant until, String parent, boolean all, int limit, int offset) {}
 
-    /** What one catch-up or rebuild did. */
+    /** What one catch-up or rebuild did; {@code runs} is -1 when a catch-up had no reason to count them. */
     public record Sync(int runs, int read, int removed, long millis) {}
 
     /** The answer of a free query: column names and rows of values as SQLite gave them. */
@@ -151,6 +151,8 @@ public final class RunIndex implements AutoCloseable {
             s.execute("CREATE INDEX runs_state_created ON runs(state, created_at)");
             s.execute("CREATE INDEX runs_skill ON runs(skill)");
             s.execute("CREATE INDEX runs_parent ON runs(parent)");
+            // folders without a run.json are read on every open: found without a scan
+            s.execute("CREATE INDEX runs_unrecorded ON runs(mtime) WHERE mtime = -1");
             s.execute("DROP TABLE IF EXISTS meta");
             s.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER)");
             s.execute("PRAGMA user_version=" + VERSION);
@@ -267,12 +269,10 @@ public final class RunIndex implements AutoCloseable {
         List<String> ids = new ArrayList<>();
         int total;
         try (Statement s = db.createStatement()) {
-            try (ResultSet rs = s.executeQuery("SELECT id FROM runs WHERE state IN " + LIVE + " OR mtime = -1")) {
+            try (ResultSet rs = s.executeQuery("SELECT id FROM runs WHERE state IN " + LIVE + " UNION SELECT id FROM runs WHERE mtime = -1")) {
                 while (rs.next()) ids.add(rs.getString(1));
             }
-            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM runs")) {
-                total = rs.next() ? rs.getInt(1) : 0;
-            }
+            total = -1; // not counted: that would scan the whole table on every list
         }
         if (ids.isEmpty()) return new Sync(total, 0, 0, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         int removed = 0;

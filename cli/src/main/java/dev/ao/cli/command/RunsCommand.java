@@ -12,6 +12,7 @@ import dev.ao.cli.render.LogFollower;
 import dev.ao.engine.AoException;
 import dev.ao.engine.SafeText;
 import dev.ao.engine.run.DetachedRuns;
+import dev.ao.engine.run.RunIndex;
 import dev.ao.engine.run.RunLogs;
 import dev.ao.engine.run.RunRecord;
 import dev.ao.engine.run.RunState;
@@ -38,7 +39,7 @@ import java.util.concurrent.Callable;
 @Command(name = "runs", description = "List, inspect, follow, cancel and approve runs.",
         subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Logs.class, RunsCommand.Wait.class, RunsCommand.Cancel.class,
                 RunsCommand.Approve.class, RunsCommand.Reject.class, RunsCommand.Prune.class, RunsCommand.Rerun.class,
-                RunsCommand.Pause.class, RunsCommand.Resume.class})
+                RunsCommand.Pause.class, RunsCommand.Resume.class, RunsCommand.Reindex.class, RunsCommand.Query.class})
 public final class RunsCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -73,6 +74,10 @@ public final class RunsCommand implements Runnable {
         String until;
         @Option(names = {"-a", "--all"}, description = "Also the child runs of workflows (a run per job and per for_each item); by default a workflow is one line.")
         boolean all;
+        @Option(names = "--parent", paramLabel = "ID", description = "Only the child runs of this workflow run.")
+        String parent;
+        @Option(names = "--offset", paramLabel = "N", defaultValue = "0", description = "Skip the first N matching runs (with --limit: a page).")
+        int offset;
         @Mixin OutputOptions output;
 
         ListRuns(Context ctx) { this.ctx = ctx; }
@@ -81,11 +86,11 @@ public final class RunsCommand implements Runnable {
         public Integer call() {
             RunState filter = state == null ? null : RunState.parse(state);
             if (limit < 0) throw AoException.usage("--limit must be 0 or more, got " + limit);
+            if (offset < 0) throw AoException.usage("--offset must be 0 or more, got " + offset);
             Instant from = since == null ? null : RunTimes.parse(since, "--since", Instant.now());
             Instant to = until == null ? null : RunTimes.parse(until, "--until", Instant.now());
-            List<RunRecord> runs = ctx.store().list(r -> (all || r.parent() == null) && (filter == null || r.state() == filter)
-                    && (skill == null || skill.equals(r.label()) || skill.equals(r.skill()))
-                    && RunTimes.within(r.createdAt(), from, to), limit);
+            RunStore store = ctx.store();
+            List<RunRecord> runs = listed(store, new RunIndex.Query(filter, skill, from, to, parent, all, limit, offset));
             PrintWriter out = spec.commandLine().getOut();
             if (output.json()) {
                 ArrayNode arr = Json.MAPPER.createArrayNode();
@@ -103,6 +108,85 @@ public final class RunsCommand implements Runnable {
                 Long d = r.elapsedMs();
                 table.row(SafeText.line(r.id()), SafeText.line(r.label()) + (RunRecord.KIND_WORKFLOW.equals(r.kind()) ? t.dim(" [workflow]") : ""), colorState(t, r.state()), ago(r.createdAt()), d == null ? "-" : Durations.human(d),
                         r.exitCode() == null ? "-" : r.exitCode().toString());
+            }
+            out.print(table);
+            return 0;
+        }
+
+        /**
+         * The index picks the ids, the files describe the runs (so the output is what the files say); when the index
+         * cannot be used, the files alone answer, with one line of warning.
+         */
+        private List<RunRecord> listed(RunStore store, RunIndex.Query q) {
+            PrintWriter err = spec.commandLine().getErr();
+            List<String> ids;
+            try (RunIndex index = RunIndex.open(store, w -> err.println(ctx.terminal().yellow("ao: warning: " + w)))) {
+                ids = index.ids(q);
+            } catch (RuntimeException | LinkageError e) {
+                err.println(ctx.terminal().yellow("ao: warning: the run index cannot be used (" + e.getMessage() + "); listing from the run folders"));
+                List<RunRecord> all = store.list(r -> (q.parent() != null ? q.parent().equals(r.parent()) : q.all() || r.parent() == null)
+                        && (q.state() == null || r.state() == q.state())
+                        && (q.skill() == null || q.skill().equals(r.label()) || q.skill().equals(r.skill()))
+                        && RunTimes.within(r.createdAt(), q.since(), q.until()), q.limit() == 0 ? 0 : q.limit() + q.offset());
+                return all.subList(Math.min(q.offset(), all.size()), all.size());
+            }
+            List<RunRecord> runs = new java.util.ArrayList<>(ids.size());
+            for (String id : ids) store.read(id).ifPresent(runs::add);
+            return runs;
+        }
+    }
+
+    @Command(name = "reindex", description = "Rebuild the run index (.ao/index.db) from the run folders.")
+    static final class Reindex implements Callable<Integer> {
+        private final Context ctx;
+        @Spec CommandSpec spec;
+
+        Reindex(Context ctx) { this.ctx = ctx; }
+
+        @Override
+        public Integer call() {
+            PrintWriter err = spec.commandLine().getErr();
+            try (RunIndex index = RunIndex.open(ctx.store(), w -> err.println(ctx.terminal().yellow("ao: warning: " + w)), false)) {
+                RunIndex.Sync s = index.rebuild();
+                spec.commandLine().getOut().println("indexed " + s.runs() + " run(s) in " + Durations.human(s.millis()) + " (" + index.file() + ")");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "query", description = {"Run one read-only SQL query on the run index and print the rows.",
+            "Table runs(id, label, skill, state, exit_code, created_at, started_at, ended_at, duration_ms, parent, kind, origin, mtime).",
+            "Example: ao runs query \"SELECT state, count(*) AS n FROM runs GROUP BY state\""})
+    static final class Query implements Callable<Integer> {
+        private final Context ctx;
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "SQL", description = "One SELECT (or read-only PRAGMA); statements that write and ATTACH are refused.")
+        String sql;
+        @Mixin OutputOptions output;
+
+        Query(Context ctx) { this.ctx = ctx; }
+
+        @Override
+        public Integer call() {
+            PrintWriter err = spec.commandLine().getErr();
+            RunIndex.Table result;
+            try (RunIndex index = RunIndex.open(ctx.store(), w -> err.println(ctx.terminal().yellow("ao: warning: " + w)))) {
+                result = index.query(sql);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (output.json()) {
+                ArrayNode arr = Json.MAPPER.createArrayNode();
+                for (List<Object> row : result.rows()) {
+                    ObjectNode o = arr.addObject();
+                    for (int i = 0; i < row.size(); i++) o.set(result.columns().get(i), Json.MAPPER.valueToTree(row.get(i)));
+                }
+                out.println(Json.write(arr));
+                return 0;
+            }
+            if (result.columns().isEmpty()) return 0;
+            Table table = new Table(result.columns().toArray(String[]::new));
+            for (List<Object> row : result.rows()) {
+                table.row(row.stream().map(v -> v == null ? "-" : SafeText.line(v.toString())).toArray(String[]::new));
             }
             out.print(table);
             return 0;

@@ -82,6 +82,10 @@ public final class WarmupCommand implements Callable<Integer> {
                     () -> dev.ao.engine.source.SkillSources.catalog(config));
             dev.ao.engine.run.RunService.Prepared p = service.prepare(dev.ao.engine.run.RunRequest.of(script.toString(), List.of(), project));
             service.start(p, dev.ao.engine.run.Approver.NOBODY, dev.ao.engine.run.RunListener.NONE).await();
+            // 'ao runs list' through the run index: the SQLite driver's classes are archived too
+            try (dev.ao.engine.run.RunIndex index = dev.ao.engine.run.RunIndex.open(new RunStore(config.runsDir()), w -> { })) {
+                index.ids(new dev.ao.engine.run.RunIndex.Query(null, null, null, null, null, false, 20, 0));
+            }
         } catch (Exception | LinkageError e) {
             // no sandbox here (or no bwrap): the archive simply lacks the run path
         } finally {

@@ -120,19 +120,52 @@ public final class RunsCommand implements Runnable {
         private List<RunRecord> listed(RunStore store, RunIndex.Query q) {
             PrintWriter err = spec.commandLine().getErr();
             List<String> ids;
+            if (fewRuns(store, indexFrom())) return fromFiles(store, q);
             try (RunIndex index = RunIndex.open(store, w -> err.println(ctx.terminal().yellow("ao: warning: " + w)))) {
                 ids = index.ids(q);
             } catch (RuntimeException | LinkageError e) {
                 err.println(ctx.terminal().yellow("ao: warning: the run index cannot be used (" + e.getMessage() + "); listing from the run folders"));
-                List<RunRecord> all = store.list(r -> (q.parent() != null ? q.parent().equals(r.parent()) : q.all() || r.parent() == null)
-                        && (q.state() == null || r.state() == q.state())
-                        && (q.skill() == null || q.skill().equals(r.label()) || q.skill().equals(r.skill()))
-                        && RunTimes.within(r.createdAt(), q.since(), q.until()), q.limit() == 0 ? 0 : q.limit() + q.offset());
-                return all.subList(Math.min(q.offset(), all.size()), all.size());
+                return fromFiles(store, q);
             }
             List<RunRecord> runs = new java.util.ArrayList<>(ids.size());
             for (String id : ids) store.read(id).ifPresent(runs::add);
             return runs;
+        }
+
+        /**
+         * Below this many run folders, reading them is faster than loading SQLite (about half a second here): the
+         * index serves long histories, the files short ones. {@code AO_INDEX_FROM} moves the line (0: always the index).
+         */
+        static final int INDEX_FROM = 2000;
+
+        private int indexFrom() {
+            String v = ctx.env().get("AO_INDEX_FROM");
+            if (v == null || v.isBlank()) return INDEX_FROM;
+            try {
+                return Math.max(0, Integer.parseInt(v.strip()));
+            } catch (NumberFormatException e) {
+                throw AoException.usage("AO_INDEX_FROM must be a number of runs, got '" + v + "'");
+            }
+        }
+
+        private static boolean fewRuns(RunStore store, int from) {
+            if (from == 0) return false;
+            if (!Files.isDirectory(store.runsDir())) return true;
+            int n = 0;
+            try (var ds = Files.newDirectoryStream(store.runsDir())) {
+                for (Path ignored : ds) if (++n >= from) return false;
+            } catch (IOException e) {
+                return false;
+            }
+            return true;
+        }
+
+        private static List<RunRecord> fromFiles(RunStore store, RunIndex.Query q) {
+            List<RunRecord> all = store.list(r -> (q.parent() != null ? q.parent().equals(r.parent()) : q.all() || r.parent() == null)
+                    && (q.state() == null || r.state() == q.state())
+                    && (q.skill() == null || q.skill().equals(r.label()) || q.skill().equals(r.skill()))
+                    && RunTimes.within(r.createdAt(), q.since(), q.until()), q.limit() == 0 ? 0 : q.limit() + q.offset());
+            return all.subList(Math.min(q.offset(), all.size()), all.size());
         }
     }
 

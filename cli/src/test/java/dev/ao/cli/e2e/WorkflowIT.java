@@ -331,6 +331,7 @@ class WorkflowIT {
 
     @Test
     void retriesTryAgainAfterTheBackoffAndOnlyForWhatTheySayToRetry() throws Exception {
+        rootPassOnly();
         project.write("counts/.keep", "");
         String dir = project.root().resolve("counts").toString();
         // one after another: each job's child runs alone, whatever the others do with the shared folder

@@ -9,6 +9,7 @@ CrashLoopBackOff or not Ready.
 from __future__ import annotations
 
 import collections
+import json
 import os
 import sys
 
@@ -132,7 +133,9 @@ def main() -> None:
     if healthy:
         lines += ["", ao_skill.names_line("Healthy (left alone)", healthy, 30)]
     outputs = {"deployments": total, "healthy": len(healthy), "unhealthy": len(unhealthy),
-               "restarted": len(restarted), "failed": len(failed), "restarted_names": ",".join(sorted(restarted))}
+               "restarted": len(restarted), "failed": len(failed), "restarted_names": ",".join(sorted(restarted)),
+               # the decision as data: the workflow version (core/orchestrator-workflow) fans out over this list
+               "unhealthy_names": json.dumps(sorted(unhealthy))}
     ao_skill.finish(lines, outputs, 1 if failed else 0)
 
 

@@ -5,7 +5,12 @@ import dev.ao.engine.ExitCode;
 import dev.ao.engine.SafeText;
 import picocli.CommandLine;
 
+import dev.ao.cli.command.CompletionCommand;
+import dev.ao.cli.command.HelpCommand;
+import dev.ao.cli.render.CommandListRenderer;
+
 import java.io.PrintWriter;
+import java.util.List;
 
 /**
  * Builds the {@link CommandLine} that {@code main}, the shell and the tests all use: the command tree, one
@@ -26,16 +31,16 @@ public final class CommandFactory {
     public static CommandLine create(Context context, String[] args) {
         ContextFactory factory = new ContextFactory(context);
         CommandLine cl = new CommandLine(new AoCommand(), factory);
-        String first = args == null ? null : java.util.Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse(null);
-        Class<?> only = null;
-        boolean versionOnly = first == null && args != null && java.util.Arrays.asList(args).stream().anyMatch(a -> a.equals("-V") || a.equals("--version"));
+        java.util.Set<Class<?>> only = args == null ? java.util.Set.of() : commandsFor(args);
+        boolean versionOnly = args != null && only.isEmpty()
+                && java.util.Arrays.stream(args).noneMatch(a -> !a.startsWith("-"))
+                && java.util.Arrays.stream(args).anyMatch(a -> a.equals("-V") || a.equals("--version"));
         for (Class<?> c : AoCommand.SUBCOMMANDS) {
-            CommandLine.Command a = c.getAnnotation(CommandLine.Command.class);
-            if (first != null && (a.name().equals(first) || java.util.Arrays.asList(a.aliases()).contains(first))) only = c;
+            if (!versionOnly && (only.isEmpty() || only.contains(c))) cl.addSubcommand(new CommandLine(c, factory));
         }
-        for (Class<?> c : AoCommand.SUBCOMMANDS) {
-            if (!versionOnly && (only == null || only == c)) cl.addSubcommand(new CommandLine(c, factory));
-        }
+        // set after the subcommands are in: the root's attributes are inherited, but this footer is about ao itself
+        cl.getCommandSpec().usageMessage().footerHeading("%n").footer(AoCommand.FOOTER);
+        CommandListRenderer.install(cl);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionStrategy(parseResult -> {
             for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
@@ -65,12 +70,48 @@ public final class CommandFactory {
             CommandLine c = ex.getCommandLine();
             PrintWriter err = c.getErr();
             String message = ex.getMessage() + " (see '" + c.getCommandSpec().qualifiedName() + " --help')";
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.isUnknownOption() && !u.getUnmatched().isEmpty()
+                    && !c.getSubcommands().isEmpty() && c.getCommandSpec().positionalParameters().isEmpty()) {
+                message = unknownCommand(c, u.getUnmatched().get(0)).getMessage();
+            }
             err.println("ao: " + message);
             err.flush();
             if (wantsJson(null, args1)) printJsonError(c.getOut(), ExitCode.USAGE.code(), message);
             return ExitCode.USAGE.code();
         });
         return cl;
+    }
+
+    /**
+     * The top-level commands one invocation needs: the one its first word names; for {@code help X}, help and X;
+     * none (meaning all) when the first word names no command, or for completion, which describes the whole tree.
+     */
+    private static java.util.Set<Class<?>> commandsFor(String[] args) {
+        List<String> words = java.util.Arrays.stream(args).filter(a -> !a.startsWith("-")).limit(2).toList();
+        java.util.Set<Class<?>> only = new java.util.HashSet<>();
+        for (int i = 0; i < words.size(); i++) {
+            Class<?> c = AoCommand.command(words.get(i));
+            if (c == null || c == CompletionCommand.class) return java.util.Set.of();
+            only.add(c);
+            if (c != HelpCommand.class) return only;
+        }
+        return words.size() == 1 ? java.util.Set.of() : only; // 'ao help' alone lists every command
+    }
+
+    /**
+     * "unknown command 'rnu'; did you mean 'run'?": {@code word} is no subcommand of {@code parent}. The nearest
+     * visible name within two edits is offered.
+     */
+    public static AoException unknownCommand(CommandLine parent, String word) {
+        List<String> names = new java.util.ArrayList<>();
+        parent.getSubcommands().forEach((name, sub) -> {
+            if (!sub.getCommandSpec().usageMessage().hidden()) names.add(name);
+        });
+        String path = parent.getCommandSpec().qualifiedName();
+        String prefix = path.equals("ao") ? "" : path.substring(path.indexOf(' ') + 1) + " ";
+        String nearest = dev.ao.engine.workflow.DidYouMean.nearest(word, names);
+        return AoException.usage("unknown command '" + prefix + SafeText.line(word) + "'; "
+                + (nearest == null ? "see '" + path + " --help'" : "did you mean '" + prefix + nearest + "'?"));
     }
 
     /**

@@ -1,17 +1,20 @@
 package dev.ao.tui;
 
+import dev.ao.engine.AoException;
 import dev.ao.engine.config.AoConfig;
 import dev.ao.engine.config.ConfigLoader;
 import dev.ao.engine.run.DetachedRuns;
 import dev.ao.engine.run.RunRecord;
 import dev.ao.engine.run.RunRequest;
 import dev.ao.engine.run.RunService;
+import dev.ao.engine.run.RunState;
 import dev.ao.engine.run.RunStore;
 import dev.ao.engine.script.ScriptSpec;
 import dev.ao.engine.script.ScriptSpecReader;
 import dev.ao.engine.skill.Skill;
 import dev.ao.engine.skill.SkillCatalog;
 import dev.ao.engine.source.SkillSources;
+import dev.ao.engine.workflow.Control;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,7 +88,22 @@ public final class Backend {
 
     /** The script a runnable skill carries, as {@code ao run <skill>} would read it. */
     public ScriptSpec spec(Skill skill) {
+        if (skill.workflow()) {
+            // a workflow skill: the form asks for the workflow's parameters
+            dev.ao.engine.workflow.Workflow wf = dev.ao.engine.workflow.WorkflowParser.parse(skill.workflowFile());
+            com.fasterxml.jackson.databind.JsonNode schema = wf.parametersSchema() != null ? wf.parametersSchema() : openSchema();
+            return new ScriptSpec(wf.name(), wf.description(), skill.workflowFile(), null, schema, dev.ao.engine.script.Demands.NONE,
+                    wf.timeout(), wf.risk() == null ? "auto" : wf.risk(), null, skill.id(), skill.source());
+        }
         return ScriptSpecReader.read(skill.specFile()).withSkill(skill.id(), skill.source());
+    }
+
+    private static com.fasterxml.jackson.databind.node.ObjectNode openSchema() {
+        com.fasterxml.jackson.databind.node.ObjectNode s = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        s.put("type", "object");
+        s.putObject("properties");
+        s.put("additionalProperties", true);
+        return s;
     }
 
     /**
@@ -98,23 +116,65 @@ public final class Backend {
         synchronized (this) {
             service = new RunService(config(), env, catalog());
         }
-        RunService.Prepared prepared = service.prepare(RunRequest.of(target, params, cwd));
+        // the values go to the supervisor in the run's owner-only folder, never on its command line (argv is public)
         List<String> cmd = new ArrayList<>(launcher);
         cmd.add("run");
         cmd.add(target);
-        for (String p : params) {
-            cmd.add("-p");
-            cmd.add(p);
+        java.util.Optional<dev.ao.engine.workflow.WorkflowTarget> wt = dev.ao.engine.workflow.WorkflowTarget.find(target, cwd, this::catalog);
+        if (wt.isPresent()) {
+            java.nio.file.Path file = wt.get().file();
+            dev.ao.engine.workflow.Workflow wf = dev.ao.engine.workflow.WorkflowParser.parse(file);
+            dev.ao.engine.workflow.WorkflowValidator.validate(wf, this::catalog);
+            com.fasterxml.jackson.databind.node.ObjectNode schema = wf.parametersSchema() != null ? wf.parametersSchema() : openSchema();
+            dev.ao.engine.script.BoundParameters bound = dev.ao.engine.script.ParameterBinder.bind(schema,
+                    dev.ao.engine.script.ParameterBinder.parsePairs(params), file.toString()).resolvePaths(schema, cwd);
+            return DetachedRuns.launchWorkflow(store(), wt.get().skill() != null ? wt.get().skill() : target, wt.get().skill(), file,
+                    bound.masked(), List.of(), params, cmd, cwd, env);
         }
+        RunService.Prepared prepared = service.prepare(RunRequest.of(target, params, cwd));
         return DetachedRuns.launch(store(), prepared, cmd, cwd, env);
     }
 
     public void decide(String id, boolean approve) {
-        DetachedRuns.decide(store(), id, approve, env.getOrDefault("USER", "unknown") + " via ao tui");
+        DetachedRuns.decide(store(), id, approve, by());
     }
 
-    /** Stops a live run's whole tree; waits a little for its supervisor to record the end. */
+    /**
+     * Stops a live run's whole tree; waits a little for its supervisor to record the end. A workflow's child run
+     * shares its supervisor with the workflow: only that child is stopped (as {@code ao runs cancel CHILD} does),
+     * and the workflow goes on with its result.
+     */
     public RunRecord cancel(String id) throws InterruptedException {
-        return DetachedRuns.cancel(store(), id, Duration.ofSeconds(10));
+        RunRecord r = store().resolve(id);
+        if (r.parent() == null || r.state().terminal()) return DetachedRuns.cancel(store(), id, Duration.ofSeconds(10));
+        Control.cancelChild(store().dir(r.id()), by());
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        RunRecord now = r;
+        while (!now.state().terminal() && System.nanoTime() < end) {
+            Thread.sleep(100);
+            now = store().read(r.id()).orElse(now);
+        }
+        return now;
+    }
+
+    /**
+     * Asks a live workflow run's supervisor to {@code pause} (running jobs finish, nothing new starts) or to
+     * {@code resume} a paused one, through the request file it polls (as {@code ao runs pause|resume} do).
+     */
+    public void control(String id, String action) {
+        RunRecord r = store().resolve(id);
+        if (!RunRecord.KIND_WORKFLOW.equals(r.kind())) {
+            throw AoException.usage("run " + r.id() + " is not a workflow run; only a workflow can " + action);
+        }
+        if (r.state().terminal()) throw AoException.usage("run " + r.id() + " already ended: " + r.state().id());
+        if (action.equals("resume") && r.state() != RunState.PAUSED) {
+            throw AoException.usage("run " + r.id() + " is " + r.state().id() + ", not paused");
+        }
+        if (action.equals("pause") && r.state() == RunState.PAUSED) throw AoException.usage("run " + r.id() + " is paused already");
+        Control.request(store().dir(r.id()), action, by());
+    }
+
+    private String by() {
+        return env.getOrDefault("USER", "unknown") + " via ao tui";
     }
 }

@@ -55,9 +55,17 @@ final class RunDetailPage implements Page {
     private String search;
     private StringBuilder typing;
 
+    /** Whether this page stays itself for a workflow run (the dashboard's {@code l}), not the dashboard. */
+    private final boolean plain;
+
     RunDetailPage(TuiApp app, String id) {
+        this(app, id, false);
+    }
+
+    RunDetailPage(TuiApp app, String id, boolean plain) {
         this.app = app;
         this.id = id;
+        this.plain = plain;
         this.bindings = List.of(
                 KeyBinding.bar(Key.of('/'), "search", this::startSearch),
                 KeyBinding.bar(Key.of('n'), "next", () -> findNext(true)),
@@ -72,6 +80,7 @@ final class RunDetailPage implements Page {
                 KeyBinding.bar(Key.of('c'), "cancel", () -> app.askCancel(run)),
                 KeyBinding.help(Key.of('a'), "approve (waiting_approval)", () -> app.askDecide(run, true)),
                 KeyBinding.help(Key.of('x'), "reject (waiting_approval)", () -> app.askDecide(run, false)),
+                KeyBinding.help(Key.of('w'), "its workflow (a job's run)", this::openWorkflow),
                 KeyBinding.help(Key.of(KeyType.ArrowUp), "scroll up", () -> scroll(-1)),
                 KeyBinding.help(Key.of(KeyType.ArrowDown), "scroll down", () -> scroll(1)),
                 KeyBinding.help(Key.of('k'), "scroll up", () -> scroll(-1)),
@@ -147,6 +156,15 @@ final class RunDetailPage implements Page {
         hscroll = 0;
         lines = List.of();
         app.reload(this);
+    }
+
+    private void openWorkflow() {
+        if (run == null) return;
+        if (run.parent() == null) {
+            app.info("run " + id + " is not part of a workflow");
+            return;
+        }
+        app.openWorkflow(run.parent());
     }
 
     private void showSummary() {
@@ -264,7 +282,7 @@ final class RunDetailPage implements Page {
         };
     }
 
-    private static String readSummary(Path dir, RunRecord r) throws IOException {
+    static String readSummary(Path dir, RunRecord r) throws IOException {
         Path f = dir.resolve(RunStore.SUMMARY);
         if (Files.isRegularFile(f)) {
             try (InputStream in = Files.newInputStream(f)) {
@@ -275,6 +293,11 @@ final class RunDetailPage implements Page {
     }
 
     private void apply(Snapshot s) {
+        if (!plain && RunRecord.KIND_WORKFLOW.equals(s.run().kind())) {
+            // opened by id before its kind was known: a workflow run gets the dashboard
+            app.replace(this, new WorkflowPage(app, id));
+            return;
+        }
         run = s.run();
         summary = s.summary();
         error = null;
@@ -316,6 +339,10 @@ final class RunDetailPage implements Page {
                 + "  " + field("took", Text.duration(r.elapsedMs())) + "  " + field("exit", r.exitCode() == null ? "-" : r.exitCode().toString()));
         head.add(field("sandbox", sandbox(r)) + (r.timeoutSeconds() != null ? "  " + field("timeout", r.timeoutSeconds() + " s") : ""));
         head.add(field("params", params(r.params())));
+        if (r.parent() != null) {
+            head.add(field("workflow", r.parent() + "  job " + r.job() + (r.item() != null ? "  item " + r.item() : "")
+                    + (r.attempt() != null ? "  attempt " + r.attempt() : "") + "  (w: open it)"));
+        }
         if (r.approval() != null) {
             head.add(field("approval", r.approval().decision() + " by " + r.approval().by() + " at " + Text.localTime(r.approval().at())));
         } else if (r.state() == RunState.WAITING_APPROVAL) {

@@ -13,7 +13,8 @@ import java.util.concurrent.Callable;
 
 /**
  * Every run, newest first, refreshed every 2 s. Only the rows on screen (and a page around them) are read from
- * disk; the rest of the history is just its id list.
+ * disk; the rest of the history is just its id list. A workflow is one row ({@code [wf]}); the runs of its jobs
+ * are hidden until {@code t} shows them ({@code └}).
  */
 final class RunsPage implements Page {
     private static final RunState[] FILTERS = {null, RunState.RUNNING, RunState.WAITING_APPROVAL, RunState.SUCCEEDED,
@@ -26,6 +27,7 @@ final class RunsPage implements Page {
     private boolean loaded;
     private String error;
     private int filter;
+    private boolean children;
     private int selected;
     private int top;
     private int height = 20;
@@ -39,6 +41,7 @@ final class RunsPage implements Page {
                 KeyBinding.bar(Key.of('c'), "cancel", () -> app.askCancel(selectedRun())),
                 KeyBinding.help(Key.of('a'), "approve (waiting_approval)", () -> app.askDecide(selectedRun(), true)),
                 KeyBinding.help(Key.of('x'), "reject (waiting_approval)", () -> app.askDecide(selectedRun(), false)),
+                KeyBinding.bar(Key.of('t'), "children", this::toggleChildren),
                 KeyBinding.bar(Key.of('r'), "refresh", () -> app.reload(this)),
                 KeyBinding.help(Key.of(KeyType.ArrowUp), "up", () -> move(-1)),
                 KeyBinding.help(Key.of(KeyType.ArrowDown), "down", () -> move(1)),
@@ -55,7 +58,7 @@ final class RunsPage implements Page {
     @Override
     public String title() {
         String f = filterState() == null ? "all" : filterState().id();
-        return "Runs · " + f + " · " + (loaded ? (ids.isEmpty() ? "0" : (selected + 1) + "/" + ids.size()) : "…");
+        return "Runs · " + f + (children ? " · with children" : "") + " · " + (loaded ? (ids.isEmpty() ? "0" : (selected + 1) + "/" + ids.size()) : "…");
     }
 
     @Override
@@ -84,13 +87,22 @@ final class RunsPage implements Page {
         app.reload(this);
     }
 
+    private void toggleChildren() {
+        children = !children;
+        app.info(children ? "showing the runs of workflow jobs too (t: hide them)" : "workflows as one row each (t: show their jobs' runs)");
+        app.reload(this);
+    }
+
     private RunRecord selectedRun() {
         if (selected < 0 || selected >= ids.size()) return null;
         return rows.get(ids.get(selected));
     }
 
     private void open() {
-        if (selected >= 0 && selected < ids.size()) app.openRun(ids.get(selected));
+        if (selected < 0 || selected >= ids.size()) return;
+        RunRecord r = rows.get(ids.get(selected));
+        if (r != null) app.openRun(r);
+        else app.openRun(ids.get(selected));
     }
 
     private void move(int delta) {
@@ -119,14 +131,16 @@ final class RunsPage implements Page {
         int from = Math.max(0, top - height);
         int count = height * 3;
         int asked = filter;
+        boolean withChildren = children;
         return () -> {
-            RunIndex.Slice s = app.index().slice(app.backend().store(), f, from, count);
-            return () -> apply(s, asked);
+            RunIndex.Slice s = app.index().slice(app.backend().store(), f, withChildren, from, count);
+            return () -> apply(s, asked, withChildren);
         };
     }
 
-    private void apply(RunIndex.Slice s, int asked) {
-        if (asked != filter) return; // the filter changed while this was read: the newer load is on its way
+    private void apply(RunIndex.Slice s, int asked, boolean withChildren) {
+        // the filter changed while this was read: the newer load is on its way
+        if (asked != filter || withChildren != children) return;
         String was = selected < ids.size() ? ids.get(selected) : null;
         ids = s.ids();
         rows = s.rows();
@@ -139,6 +153,13 @@ final class RunsPage implements Page {
         selected = Math.max(0, Math.min(selected, ids.size() - 1));
         scrollToSelection();
         loaded = true;
+    }
+
+    /** {@code [wf] deploy} for a workflow, {@code └ deploy · build[3]} for the run of one of its jobs. */
+    private static String label(RunRecord r) {
+        if (r.parent() != null) return "└ " + r.label();
+        if (RunRecord.KIND_WORKFLOW.equals(r.kind())) return "[wf] " + r.label();
+        return r.label();
     }
 
     @Override
@@ -188,7 +209,7 @@ final class RunsPage implements Page {
                 g.putString(idW + 1, y, Text.fit("…", w - idW - 1));
             } else {
                 Long d = r.elapsedMs();
-                g.putString(idW + 1, y, Text.fit(r.label(), labelW) + " ");
+                g.putString(idW + 1, y, Text.fit(label(r), labelW) + " ");
                 g.setForegroundColor(TuiApp.color(r.state()));
                 g.putString(idW + labelW + 2, y, Text.fit(r.state().id(), stateW));
                 g.setForegroundColor(TextColor.ANSI.DEFAULT);

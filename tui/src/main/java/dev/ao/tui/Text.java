@@ -14,6 +14,7 @@ import java.util.List;
 /** How values read on screen: clipped to columns, times local, durations short. */
 final class Text {
     private static final DateTimeFormatter LOCAL = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
 
     private Text() {}
 
@@ -77,6 +78,16 @@ final class Text {
         if (iso == null) return "-";
         try {
             return LOCAL.format(Instant.parse(iso));
+        } catch (DateTimeParseException e) {
+            return iso;
+        }
+    }
+
+    /** The local time of day ({@code 14:03:07}): what an event feed needs; {@code -} for none, the text for a bad one. */
+    static String clock(String iso) {
+        if (iso == null) return "-";
+        try {
+            return CLOCK.format(Instant.parse(iso));
         } catch (DateTimeParseException e) {
             return iso;
         }

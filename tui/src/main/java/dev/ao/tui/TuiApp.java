@@ -206,8 +206,34 @@ public final class TuiApp {
         redraw();
     }
 
+    /** A run's page; one whose kind is not known yet becomes the workflow dashboard once its run.json says so. */
     void openRun(String id) {
         push(new RunDetailPage(this, id));
+    }
+
+    /** A run's page: the dashboard for a workflow run, the header, summary and log viewer for any other. */
+    void openRun(RunRecord r) {
+        if (r == null) return;
+        push(RunRecord.KIND_WORKFLOW.equals(r.kind()) ? new WorkflowPage(this, r.id()) : new RunDetailPage(this, r.id()));
+    }
+
+    /** A workflow's dashboard: back to it when it is open under this page (the way here), else opened on top. */
+    void openWorkflow(String id) {
+        boolean open = stack.stream().anyMatch(p -> p instanceof WorkflowPage w && w.id().equals(id));
+        if (!open) {
+            push(new WorkflowPage(this, id));
+            return;
+        }
+        while (!(current() instanceof WorkflowPage w && w.id().equals(id))) back();
+    }
+
+    /** Puts {@code next} where {@code old} is, when {@code old} is the page on top (it learnt what it shows). */
+    void replace(Page old, Page next) {
+        if (stack.peek() != old) return;
+        stack.pop();
+        old.closed();
+        lastLoad.remove(old);
+        push(next);
     }
 
     void back() {
@@ -356,6 +382,17 @@ public final class TuiApp {
         });
     }
 
+    /** Asks a workflow's supervisor to pause or resume; what it does shows on the next refresh. */
+    void control(String id, String action, String doing, String done) {
+        act(doing, () -> {
+            backend.control(id, action);
+            return () -> {
+                info(done);
+                reload(current());
+            };
+        });
+    }
+
     void decide(String id, boolean approve) {
         act((approve ? "approving" : "rejecting") + " run " + id + "…", () -> {
             backend.decide(id, approve);
@@ -383,10 +420,21 @@ public final class TuiApp {
             info("run " + r.id() + " already ended: " + r.state().id());
             return;
         }
-        if (r.state() == RunState.WAITING_APPROVAL) {
+        boolean workflow = RunRecord.KIND_WORKFLOW.equals(r.kind());
+        if (r.state() == RunState.WAITING_APPROVAL && !workflow) {
             // its supervisor waits for a decision and does not stop on a signal meanwhile: rejecting is how it ends
             confirm("Run " + r.id() + " (" + r.label() + ") is waiting for approval. Cancel it by rejecting it?",
                     () -> decide(r.id(), false));
+            return;
+        }
+        if (r.parent() != null) {
+            confirm("Cancel run " + r.id() + " (" + r.label() + ")? Only this child of workflow run " + r.parent()
+                    + " is stopped; the workflow goes on with its result.", () -> cancelRun(r.id()));
+            return;
+        }
+        if (workflow) {
+            confirm("Cancel workflow run " + r.id() + " (" + r.label() + ")? Its running jobs are stopped and no new job starts.",
+                    () -> cancelRun(r.id()));
             return;
         }
         confirm("Cancel run " + r.id() + " (" + r.label() + ")? Its whole process tree is stopped.", () -> cancelRun(r.id()));

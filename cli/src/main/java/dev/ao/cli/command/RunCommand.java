@@ -12,6 +12,9 @@ import dev.ao.cli.render.TtyApprover;
 import dev.ao.engine.AoException;
 import dev.ao.engine.ExitCode;
 import dev.ao.engine.SafeText;
+import dev.ao.engine.concurrency.ConcurrencyGroups;
+import dev.ao.engine.concurrency.Holder;
+import dev.ao.engine.concurrency.Slot;
 import dev.ao.engine.run.Approver;
 import dev.ao.engine.run.DetachedRuns;
 import dev.ao.engine.run.RunListener;
@@ -20,6 +23,7 @@ import dev.ao.engine.run.RunRequest;
 import dev.ao.engine.run.RunService;
 import dev.ao.engine.run.RunState;
 import dev.ao.engine.script.MissingSecretsException;
+import dev.ao.engine.workflow.Workflow;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,12 +47,22 @@ import java.util.concurrent.Callable;
                 "  ao run ./fix.sh -p verbose=true -- first second     (the script gets: --verbose first second)",
                 "  ao run k8s/bulk-restart -p namespace=prod -p selector=app=web -p dry_run=true",
                 "  ao run ./fix.py --timeout 60 -o json",
+                "  ao run ./deploy.sh --concurrency deploy-prod   (blocked while another holds the group)",
                 "",
                 "Secrets: -p token=@token.txt or -p token=env:MY_TOKEN keep the value out of shell history and every",
                 "command line; at a terminal, a required \"secret\": true parameter that is not given is asked for, unechoed.",
                 "Parameters reach the script as CLI args (--namespace prod), as AO_PARAM_<NAME> env vars and as",
                 "JSON in the file $AO_PARAMS. The script writes its summary to $AO_SUMMARY and key=value",
-                "outputs to $AO_OUTPUT."})
+                "outputs to $AO_OUTPUT.",
+                "",
+                "Exit codes:",
+                "  0    success",
+                "  1-   the script's own non-zero exit code passes through (a workflow: 1 when a job failed)",
+                "  2    usage or validation error (nothing ran)",
+                "  124  the run timed out",
+                "  126  refused: sandbox, extension or approval",
+                "  127  a demanded binary or env var is missing",
+                "  130  canceled"})
 public final class RunCommand implements Callable<Integer> {
     private final Context ctx;
 
@@ -96,6 +110,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = {"-d", "--detach"}, description = "Start the run in the background, print its id and return at once.")
     boolean detach;
 
+    @Option(names = "--concurrency", paramLabel = "GROUP", description = "Run only while holding a slot of concurrency group GROUP, "
+            + "across every ao on this machine: [concurrency.groups.GROUP] limit = N in config (default 1). Waits in line, "
+            + "first come first served, recorded as blocked; see 'ao concurrency list'.")
+    String concurrency;
+
     @Option(names = "--ci", paramLabel = "auto|github|gitlab|none", description = "Report to a CI system: GitHub Actions (step summary, "
             + "$GITHUB_OUTPUT, annotations, masked secrets) or GitLab (collapsed sections, a dotenv file). Default auto: "
             + "GITHUB_ACTIONS=true or GITLAB_CI=true.")
@@ -127,6 +146,8 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Terminal term = ctx.terminal();
         RunService service = ctx.runs();
+        // a bad name is refused before anything is recorded
+        if (concurrency != null) ConcurrencyGroups.validate(concurrency);
         RunRequest req = new RunRequest(target, params, timeout, sandbox, network, workspace, keepWorkspace, approve,
                 ctx.cwd(), runId, literalParams, absolute(allowRead), absolute(allowWrite), args);
         dev.ao.cli.ci.CiOutput ciOut = dev.ao.cli.ci.CiOutput.of(ci, junit, dotenv, ctx.env(), ctx.cwd(), err);
@@ -198,7 +219,7 @@ public final class RunCommand implements Callable<Integer> {
         if (follower != null) follower.start();
         RunRecord r;
         try {
-            r = active.await();
+            r = concurrency == null ? active.await() : awaitInGroup(active, err, term);
         } finally {
             if (status != null) status.stop();
             if (follower != null) follower.stop();
@@ -279,6 +300,41 @@ public final class RunCommand implements Callable<Integer> {
         return wr.run(req, prepared);
     }
 
+    /**
+     * Takes a slot of the --concurrency group (recorded blocked while it waits), then runs; the slot goes when the run
+     * ends. Ctrl-C while blocked ends the run canceled and gives up its place in line.
+     */
+    private RunRecord awaitInGroup(RunService.Active active, PrintWriter err, Terminal term) throws InterruptedException {
+        int limit = ctx.config().concurrencyLimit(concurrency, 1);
+        ConcurrencyGroups groups = new ConcurrencyGroups(ctx.config().stateDir());
+        Slot slot;
+        try {
+            slot = groups.acquire(concurrency, limit, Workflow.OnConflict.QUEUE, Holder.current(active.id(), active.record().label()),
+                    (group, holders, position) -> {
+                        String detail = (holders.isEmpty() ? "full" : "held by " + String.join(", ", holders.stream().map(Holder::describe).toList()))
+                                + "; number " + position + " in line (limit " + limit + ")";
+                        active.blocked(group, detail);
+                        err.println(term.yellow("ao: blocked: concurrency group '" + group + "' " + SafeText.line(detail)));
+                        err.flush();
+                    }, active::cancelRequested);
+        } catch (InterruptedException e) {
+            return active.endBeforeStart(RunState.CANCELED, ExitCode.CANCELED.code(), "canceled while waiting for concurrency group '" + concurrency + "'");
+        } catch (AoException e) {
+            if (e.exitCode() == ExitCode.CANCELED) return active.endBeforeStart(RunState.CANCELED, ExitCode.CANCELED.code(), e.getMessage());
+            active.endBeforeStart(RunState.FAILED, e.exitCode().code(), e.getMessage());
+            throw e;
+        }
+        try (slot) {
+            // a cancel-in-progress workflow of the same group cancels this run, and only this run
+            slot.onCancelRequest(active::cancel);
+            active.slotTaken(concurrency, slot.index());
+            if (active.cancelRequested()) {
+                return active.endBeforeStart(RunState.CANCELED, ExitCode.CANCELED.code(), "canceled before it started");
+            }
+            return active.await();
+        }
+    }
+
     private static String lastStdoutLine(RunRecord r) {
         List<String> last = dev.ao.engine.run.RunLogs.lastLines(Path.of(r.stdoutLog()), 1);
         return last.isEmpty() ? "" : last.get(0).strip();
@@ -329,6 +385,7 @@ public final class RunCommand implements Callable<Integer> {
         for (Path r : absolute(allowRead)) { cmd.add("--allow-read"); cmd.add(r.toString()); }
         for (Path w : absolute(allowWrite)) { cmd.add("--allow-write"); cmd.add(w.toString()); }
         if (approve) cmd.add("--approve");
+        if (concurrency != null) { cmd.add("--concurrency"); cmd.add(concurrency); }
         if (!args.isEmpty()) {
             cmd.add("--");
             cmd.addAll(args);

@@ -173,7 +173,9 @@ public final class RunsCommand implements Runnable {
                 out.println("  outputs");
                 r.outputs().forEach((k, v) -> out.println("    " + SafeText.line(k) + " = " + SafeText.line(v)));
             }
-            out.println("  workspace     " + SafeText.line(r.workspace()) + (Boolean.FALSE.equals(r.workspaceKept()) ? " (removed)" : ""));
+            if (r.workspace() != null) {
+                out.println("  workspace     " + SafeText.line(r.workspace()) + (Boolean.FALSE.equals(r.workspaceKept()) ? " (removed)" : ""));
+            }
             out.println("  logs          " + r.stdoutLog() + ", " + r.stderrLog());
             List<dev.ao.engine.run.Artifacts.Artifact> kept = dev.ao.engine.run.Artifacts.list(store.dir(r.id()));
             if (!kept.isEmpty()) {
@@ -322,7 +324,12 @@ public final class RunsCommand implements Runnable {
     }
 
     @Command(name = "wait", description = {"Wait for a run to end and exit with its exit code (what 'ao run' would have returned).",
-            "With --timeout, exit 124 if it is still going then (the run goes on)."})
+            "With --timeout, exit 124 if it is still going then (the run goes on)."},
+            footerHeading = "%nExit codes:%n",
+            footer = {"  0-   the run's, as 'ao run' returns it: 0 succeeded, the script's code if it failed,",
+                    "       124 timed out, 126 rejected, 130 canceled, 1 lost",
+                    "  2    no such run, or an ambiguous id prefix",
+                    "  124  --timeout passed first (the run goes on)"})
     static final class Wait implements Callable<Integer> {
         private final Context ctx;
         @Spec CommandSpec spec;

@@ -233,14 +233,22 @@ public final class SkillCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             ScriptSpec script = null;
             String scriptError = null;
-            if (s.runnable()) {
+            dev.ao.engine.workflow.Workflow workflow = null;
+            if (s.workflow()) {
+                try {
+                    workflow = dev.ao.engine.workflow.WorkflowParser.parse(s.workflowFile());
+                } catch (AoException e) {
+                    scriptError = e.getMessage();
+                }
+            } else if (s.runnable()) {
                 try {
                     script = ScriptSpecReader.read(s.specFile());
                 } catch (AoException e) {
                     scriptError = e.getMessage();
                 }
             }
-            List<ParameterDoc> params = script == null ? List.of() : ParameterDoc.of(script.parametersSchema());
+            List<ParameterDoc> params = script != null ? ParameterDoc.of(script.parametersSchema())
+                    : workflow != null && workflow.parametersSchema() != null ? ParameterDoc.of(workflow.parametersSchema()) : List.of();
             if (output.json()) {
                 ObjectNode n = skillJson(s);
                 n.put("skill_file", s.skillFile().toString());
@@ -255,8 +263,15 @@ public final class SkillCommand implements Runnable {
                     if (script.sandbox() != null) sc.put("sandbox_mode", script.sandbox());
                     sc.set("demands", Json.MAPPER.valueToTree(script.demands()));
                     sc.set("parameters", parametersJson(params));
+                } else if (workflow != null) {
+                    ObjectNode w = n.putObject("workflow");
+                    w.put("file", workflow.file().toString());
+                    w.put("risk", workflow.risk() == null ? "auto" : workflow.risk());
+                    w.putArray("jobs").addAll(workflow.jobs().keySet().stream().map(Json.MAPPER.getNodeFactory()::textNode).toList());
+                    w.set("parameters", parametersJson(params));
+                    n.putNull("script");
                 } else if (scriptError != null) {
-                    n.putObject("script").put("error", scriptError);
+                    n.putObject(s.workflow() ? "workflow" : "script").put("error", scriptError);
                 } else {
                     n.putNull("script");
                 }
@@ -285,7 +300,18 @@ public final class SkillCommand implements Runnable {
             fm.row("source", src == null ? "local" : SafeText.line("git " + src.name() + " " + src.url() + " @ " + src.commit()));
             out.print(fm.toString().lines().skip(1).map(l -> "  " + l).reduce("", (a, b) -> a + b + "\n"));
 
-            if (script != null) {
+            if (workflow != null) {
+                out.println();
+                out.println(t.bold("Workflow") + "  " + rel(ctx, workflow.file()) + "  · " + workflow.jobs().size() + " jobs: "
+                        + SafeText.line(String.join(", ", workflow.jobs().keySet())));
+                if (params.isEmpty()) {
+                    out.println("  no parameters");
+                } else {
+                    out.print(parametersTable(params).lines().map(l -> "  " + l).reduce("", (a, b) -> a + b + "\n"));
+                }
+                out.println("  run: ao run " + s.id() + params.stream().filter(ParameterDoc::required).map(p -> " -p " + p.name() + "=...").reduce("", String::concat)
+                        + "   · graph: ao workflow graph " + s.id());
+            } else if (script != null) {
                 out.println();
                 out.println(t.bold("Script") + "  " + rel(ctx, script.scriptFile()) + "  · timeout "
                         + (script.timeout() != null ? script.timeout() + " s" : "default (" + ctx.config().executionTimeout() + " s)")
@@ -298,7 +324,7 @@ public final class SkillCommand implements Runnable {
                 out.println("  run: ao run " + s.id() + params.stream().filter(ParameterDoc::required).map(p -> " -p " + p.name() + "=...").reduce("", String::concat));
             } else if (scriptError != null) {
                 out.println();
-                out.println(t.red("script.json is invalid: ") + SafeText.block(scriptError));
+                out.println(t.red((s.workflow() ? "workflow.yml" : "script.json") + " is invalid: ") + SafeText.block(scriptError));
             }
             out.println();
             out.println(t.dim("─── SKILL.md " + "─".repeat(40)));

@@ -60,6 +60,7 @@ public final class AoMcpServer {
                 .serverInfo(new McpSchema.Implementation("ao", "ao — script-first orchestration", Version.get()))
                 .instructions("ao runs one script in a sandbox and hands back only its summary. Find a skill (search_skills, "
                         + "describe_skill) and run_skill it, or write one script that does the whole job and run_script it; "
+                        + "run_workflow runs a workflow skill (jobs as child runs) and hands back its summary and one line per job; "
                         + "read_log pages through raw output. Runs that need approval wait for a person.")
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
                 .jsonMapper(mapper)

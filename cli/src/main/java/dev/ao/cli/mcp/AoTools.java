@@ -26,6 +26,13 @@ import dev.ao.engine.skill.Skill;
 import dev.ao.engine.skill.SkillCatalog;
 import dev.ao.engine.skill.SkillSearch;
 import dev.ao.engine.source.SkillSources;
+import dev.ao.engine.concurrency.GroupSlots;
+import dev.ao.engine.workflow.JobRecord;
+import dev.ao.engine.workflow.Workflow;
+import dev.ao.engine.workflow.WorkflowRunner;
+import dev.ao.engine.workflow.WorkflowTarget;
+import dev.ao.engine.workflow.WorkflowView;
+import dev.ao.cli.workflow.WorkflowRun;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
@@ -120,8 +127,18 @@ final class AoTools {
                                  "network":{"type":"boolean","default":false,"description":"Only if the project's config has [mcp] allow_network = true"},
                                  "wait_seconds":{"type":"integer","minimum":0,"maximum":300,"default":30}}}"""),
                         RUN_SCHEMA, this::runScript),
-                tool("get_run", "A run's state and, once it has ended, its summary, outputs and stderr tail (from run.json). "
-                        + "wait_seconds waits for the end up to that long.",
+                tool("run_workflow", "Run a workflow (a skill with a workflow.yml, or a workflow.yml path inside the project) through ao: "
+                        + "its jobs run as sandboxed child runs; you get back only the workflow's summary, state, exit code and one line per "
+                        + "job (state, counts, summary). Checked before anything runs. A job that needs approval makes the workflow wait "
+                        + "for a person: it returns waiting_approval, and nothing in MCP approves it. Longer than wait_seconds: poll get_run.",
+                        schema("""
+                                {"type":"object","additionalProperties":false,"required":["id"],"properties":{
+                                 "id":{"type":"string","description":"Workflow skill id (search_skills), or a path like skills/x/workflow.yml"},
+                                 "params":{"type":"object","description":"Parameters, validated against the workflow's parameters_schema"},
+                                 "wait_seconds":{"type":"integer","minimum":0,"maximum":300,"default":30}}}"""),
+                        RUN_SCHEMA, this::runWorkflow),
+                tool("get_run", "A run's state and, once it has ended, its summary, outputs and stderr tail (from run.json); "
+                        + "for a workflow run also its jobs. wait_seconds waits for the end up to that long.",
                         schema("""
                                 {"type":"object","additionalProperties":false,"required":["run_id"],"properties":{
                                  "run_id":{"type":"string"},
@@ -138,7 +155,8 @@ final class AoTools {
                                  "max_bytes":{"type":"integer","minimum":1,"maximum":4096,"default":4096},
                                  "grep":{"type":"string","description":"Java regular expression"}}}"""),
                         LOG_SCHEMA, this::readLog),
-                tool("cancel_run", "Stop a run this server started (its whole process tree); it ends canceled.",
+                tool("cancel_run", "Stop a run this server started (its whole process tree; a workflow: every job still going, "
+                        + "and nothing new starts); it ends canceled.",
                         schema("""
                                 {"type":"object","additionalProperties":false,"required":["run_id"],"properties":{
                                  "run_id":{"type":"string"}}}"""),
@@ -151,7 +169,13 @@ final class AoTools {
              "exit_code":{"type":["integer","null"]},"duration_ms":{"type":["integer","null"]},
              "reason":{"type":["string","null"]},"summary":{"type":"string"},
              "outputs":{"type":"object","additionalProperties":{"type":"string"}},
-             "stderr_tail":{"type":"string"},"truncated":{"type":"boolean"},"next":{"type":["string","null"]}}}""");
+             "stderr_tail":{"type":"string"},"truncated":{"type":"boolean"},"next":{"type":["string","null"]},
+             "jobs":{"type":"array","description":"A workflow run's jobs, in file order","items":{"type":"object",
+               "required":["id","state"],"properties":{
+                "id":{"type":"string"},"state":{"type":"string"},"reason":{"type":["string","null"]},
+                "items":{"type":["integer","null"]},"succeeded":{"type":"integer"},"failed":{"type":"integer"},
+                "running":{"type":"integer"},"summary":{"type":["string","null"]},"last_run":{"type":["string","null"]}}}},
+             "jobs_total":{"type":"integer"}}}""");
 
     private static final Map<String, Object> LOG_SCHEMA = schema("""
             {"type":"object","required":["text","next_offset","eof"],"properties":{
@@ -213,7 +237,9 @@ final class AoTools {
         for (SkillSearch.Hit h : hits.subList(0, Math.min(limit, hits.size()))) {
             Skill s = h.skill();
             String risk = null;
-            if (s.runnable()) {
+            if (s.workflow()) {
+                risk = workflowRisk(s);
+            } else if (s.runnable()) {
                 try {
                     risk = ScriptSpecReader.read(s.specFile()).risk();
                 } catch (AoException e) {
@@ -221,7 +247,7 @@ final class AoTools {
                 }
             }
             SkillHit hit = new SkillHit(s.id(), oneLine(s.description(), 160), s.runnable(), risk);
-            String line = hit.id() + " — " + hit.description() + (s.runnable() ? " [runnable, risk " + risk + "]" : " [know-how]") + "\n";
+            String line = hit.id() + " — " + hit.description() + (s.workflow() ? " [workflow, risk " + risk + ": run_workflow]" : s.runnable() ? " [runnable, risk " + risk + "]" : " [know-how]") + "\n";
             if (text.length() + line.length() > MAX_TEXT - 200) {
                 truncated = true;
                 break;
@@ -238,6 +264,15 @@ final class AoTools {
         return new Reply(text.toString(), new SkillHits(out, hits.size(), truncated));
     }
 
+    private static String workflowRisk(Skill s) {
+        try {
+            Workflow wf = dev.ao.engine.workflow.WorkflowParser.parse(s.workflowFile());
+            return wf.risk() == null ? "auto" : wf.risk();
+        } catch (AoException e) {
+            return "unreadable workflow.yml";
+        }
+    }
+
     record SkillDescription(String id, String name, String description, boolean runnable, JsonNode parametersSchema,
                             JsonNode demands, Integer timeout, String risk, String sandboxMode, String body, int bodyOffset,
                             Integer bodyNextOffset, boolean truncated, String skillFile) {}
@@ -246,7 +281,8 @@ final class AoTools {
         String id = string(args, "id", true);
         int offset = integer(args, "offset", 0, 0, Integer.MAX_VALUE);
         Skill s = findSkill(id);
-        ScriptSpec spec = s.runnable() ? ScriptSpecReader.read(s.specFile()) : null;
+        Workflow wf = s.workflow() ? dev.ao.engine.workflow.WorkflowParser.parse(s.workflowFile()) : null;
+        ScriptSpec spec = s.runnable() && wf == null ? ScriptSpecReader.read(s.specFile()) : null;
         String body = s.body() == null ? "" : SafeText.block(s.body());
         int from = Math.min(offset, body.length());
         StringBuilder head = new StringBuilder();
@@ -268,6 +304,23 @@ final class AoTools {
             if (!demands.isEmpty()) head.append("demands binaries: ").append(String.join(", ", demands)).append('\n');
             if (!spec.demands().env().isEmpty()) head.append("demands env: ").append(String.join(", ", spec.demands().env())).append('\n');
             if (Boolean.TRUE.equals(spec.demands().network())) head.append("demands network\n");
+        } else if (wf != null) {
+            head.append("runnable workflow: run_workflow {\"id\": \"").append(s.id()).append("\", \"params\": {...}} · risk ")
+                    .append(wf.risk() == null ? "auto" : wf.risk()).append('\n');
+            List<ParameterDoc> params = wf.parametersSchema() == null ? List.of() : ParameterDoc.of(wf.parametersSchema());
+            if (params.isEmpty()) head.append("parameters: none\n");
+            for (ParameterDoc p : params) {
+                head.append("  ").append(p.name()).append(" (").append(p.type()).append(p.required() ? ", required" : "")
+                        .append(p.defaultValue() != null ? ", default " + p.defaultValue() : "").append(")")
+                        .append(p.description() == null || p.description().isBlank() ? "" : " — " + oneLine(p.description(), 200)).append('\n');
+            }
+            head.append("jobs:");
+            for (Workflow.Job j : wf.jobs().values()) {
+                head.append(' ').append(j.id()).append(j.inline() ? "" : " (" + j.uses() + ")").append(j.forEach() != null ? " for_each" : "")
+                        .append(j.approval() ? " approval" : "").append(',');
+            }
+            head.setLength(head.length() - 1);
+            head.append('\n');
         } else {
             head.append("know-how only (no script.json): follow the body, e.g. with run_script\n");
         }
@@ -281,9 +334,10 @@ final class AoTools {
         String structuredBody = cutUtf8(body.substring(from), 8 * 1024);
         int structuredNext = from + structuredBody.length();
         SkillDescription d = new SkillDescription(s.id(), s.name(), oneLine(s.description(), 1000), s.runnable(),
-                spec == null ? null : spec.parametersSchema(), spec == null ? null : JSON.valueToTree(spec.demands()),
-                spec == null ? null : spec.timeout() != null ? spec.timeout() : config.executionTimeout(),
-                spec == null ? null : spec.risk(), spec == null ? null : spec.sandbox() != null ? spec.sandbox() : config.sandboxMode(),
+                spec != null ? spec.parametersSchema() : wf != null ? wf.parametersSchema() : null,
+                spec == null ? null : JSON.valueToTree(spec.demands()),
+                spec != null ? (Integer) (spec.timeout() != null ? spec.timeout() : config.executionTimeout()) : wf != null ? wf.timeout() : null,
+                spec != null ? spec.risk() : wf != null ? (wf.risk() == null ? "auto" : wf.risk()) : null, spec == null ? null : spec.sandbox() != null ? spec.sandbox() : config.sandboxMode(),
                 structuredBody, from, structuredNext < body.length() ? structuredNext : null, structuredNext < body.length(),
                 s.skillFile().toString());
         if (utf8(JSON.valueToTree(d).toString()) > MAX_STRUCTURED) {
@@ -386,6 +440,84 @@ final class AoTools {
         return runReply(await(id, wait, true));
     }
 
+    /**
+     * A workflow as {@code ao run} takes it, checked the same way before anything is recorded: parsed, validated
+     * (every problem at its line), its parameters bound. What an agent may not do here it may not do in run_skill
+     * either: no job runs unsandboxed, and every gate waits for a person.
+     */
+    private Reply runWorkflow(Map<String, Object> args) {
+        String id = string(args, "id", true);
+        int wait = integer(args, "wait_seconds", DEFAULT_WAIT_SECONDS, 0, MAX_WAIT_SECONDS);
+        WorkflowTarget target = workflowTarget(id);
+        WorkflowRun.Prepared p = new WorkflowRun(ctx, new java.io.PrintWriter(java.io.Writer.nullWriter()), new java.io.PrintWriter(java.io.Writer.nullWriter()))
+                .prepare(new WorkflowRun.Request(target, List.of(), literal(args.get("params")), null, null, List.of(), List.of(),
+                        false, false, true, null));
+        refuseUnsandboxed(p.workflow(), target);
+        RunService service = new RunService(config, ctx.env(), this::catalog);
+        WorkflowRunner.Listener listener = new WorkflowRunner.Listener() {
+            @Override
+            public void warning(String message) {
+                runs.warn(message);
+            }
+        };
+        WorkflowRunner runner = new WorkflowRunner(service, config, this::catalog, p.workflow(), p.params(), runs.person(), listener,
+                new GroupSlots(config), new WorkflowRunner.Options(false, ctx.cwd(), null, null, List.of(), List.of(), RunRecord.ORIGIN_MCP,
+                null, null, null, target.skill(), target.source(), 0));
+        String runId = runs.startWorkflow(runner);
+        return runReply(await(runId, wait, true));
+    }
+
+    /** A workflow skill by id, or a workflow file inside the project (never one outside it: an agent names no host file). */
+    private WorkflowTarget workflowTarget(String id) {
+        java.util.Optional<WorkflowTarget> t = WorkflowTarget.find(id, ctx.cwd(), this::catalog);
+        if (t.isEmpty()) {
+            java.util.Optional<Skill> s = catalog().find(id);
+            if (s.isPresent()) throw AoException.usage("skill " + s.get().id() + " is a script, not a workflow; run it with run_skill");
+            if (id.endsWith(".yml") || id.endsWith(".yaml") || id.contains("/") && Files.isDirectory(ctx.cwd().resolve(id))) {
+                throw AoException.usage("no workflow at " + id + "; give a workflow skill id or the path of a workflow.yml in the project");
+            }
+            findSkill(id);
+            throw AoException.usage("no workflow named '" + id + "'");
+        }
+        if (t.get().skill() == null) {
+            Path root = config.projectRoot().orElse(ctx.cwd());
+            Path real;
+            try {
+                real = t.get().file().toRealPath();
+            } catch (IOException e) {
+                throw AoException.usage("no workflow file " + id + " (" + t.get().file() + " does not exist)");
+            }
+            try {
+                if (!real.startsWith(root.toRealPath())) {
+                    throw AoException.refused(id + " is outside the project (" + root + "); ao mcp runs only the project's workflows");
+                }
+            } catch (IOException e) {
+                throw new AoException(dev.ao.engine.ExitCode.FAILED, root + ": cannot read: " + e.getMessage());
+            }
+            if (!Files.isRegularFile(real)) throw AoException.usage(id + " is not a file");
+        }
+        return t.get();
+    }
+
+    /** As run_skill: a job that would run unsandboxed is refused here, not left to a gate. */
+    private void refuseUnsandboxed(Workflow wf, WorkflowTarget target) {
+        String label = target.skill() != null ? target.skill() : wf.file().toString();
+        if (SandboxMode.parse(config.sandboxMode(), config.origin(ConfigKey.SANDBOX_MODE)) == SandboxMode.DANGER_FULL_ACCESS) {
+            throw AoException.refused(label + ": the config says sandbox danger-full-access (" + config.origin(ConfigKey.SANDBOX_MODE)
+                    + "); ao mcp never runs a script unsandboxed; a person can run it with 'ao run " + label + "'");
+        }
+        for (Workflow.Job j : wf.jobs().values()) {
+            if (j.inline()) continue;
+            java.util.Optional<Skill> s = catalog().find(j.uses()).filter(x -> x.runnable() && !x.workflow());
+            if (s.isEmpty()) continue;
+            String mode = ScriptSpecReader.read(s.get().specFile()).sandbox();
+            if (mode != null && SandboxMode.parse(mode, s.get().specFile().toString()) == SandboxMode.DANGER_FULL_ACCESS) {
+                throw AoException.refused(label + ": job '" + j.id() + "' uses " + s.get().id() + ", which asks for sandbox danger-full-access;"
+                        + " ao mcp never runs a script unsandboxed; a person can run it with 'ao run " + label + "'");
+            }
+        }
+    }
+
     private RunRecord await(String id, int waitSeconds, boolean stopAtApproval) {
         try {
             return runs.await(id, Duration.ofSeconds(waitSeconds), stopAtApproval);
@@ -417,7 +549,45 @@ final class AoTools {
     }
 
     record RunReply(String runId, String label, String state, Integer exitCode, Long durationMs, String reason, String summary,
-                    Map<String, String> outputs, String stderrTail, boolean truncated, String next) {}
+                    Map<String, String> outputs, String stderrTail, boolean truncated, String next,
+                    @JsonInclude(JsonInclude.Include.NON_NULL) List<JobLine> jobs,
+                    @JsonInclude(JsonInclude.Include.NON_NULL) Integer jobsTotal) {}
+
+    /** One job of a workflow run, as an agent needs it: where it stands, and the run to read_log for more. */
+    record JobLine(String id, String state, String reason, Integer items, int succeeded, int failed, int running, String summary,
+                   String lastRun) {
+        static JobLine of(JobRecord j) {
+            return new JobLine(j.id(), j.state().id(), j.reason() == null ? null : oneLine(j.reason(), 200), j.items(), j.succeeded(),
+                    j.failed(), j.running(), j.summary() == null ? null : oneLine(j.summary(), 200),
+                    j.runs() == null || j.runs().isEmpty() ? null : j.runs().get(j.runs().size() - 1));
+        }
+
+        String text() {
+            StringBuilder b = new StringBuilder("  ").append(id).append(' ').append(state);
+            if (items != null) b.append(' ').append(succeeded).append('/').append(items).append(" ok").append(failed > 0 ? ", " + failed + " failed" : "");
+            if (running > 0) b.append(", ").append(running).append(" running");
+            String why = summary != null && !summary.isBlank() ? summary : reason;
+            if (why != null && !why.isBlank()) b.append(" — ").append(oneLine(why, 160));
+            return b.append('\n').toString();
+        }
+    }
+
+    /** At most this much of the structured reply goes to jobs: a workflow of hundreds of jobs still fits 16 KiB. */
+    private static final int MAX_JOBS_BYTES = 8 * 1024;
+
+    private List<JobLine> jobLines(RunRecord r) {
+        if (!RunRecord.KIND_WORKFLOW.equals(r.kind())) return null;
+        List<JobRecord> all = runs.liveJobs(r.id()).orElseGet(() -> WorkflowView.jobs(store, r.id()));
+        List<JobLine> out = new ArrayList<>();
+        int bytes = 0;
+        for (JobRecord j : all) {
+            JobLine l = JobLine.of(j);
+            bytes += utf8(JSON.valueToTree(l).toString());
+            if (bytes > MAX_JOBS_BYTES) break;
+            out.add(l);
+        }
+        return out;
+    }
 
     private Reply runReply(RunRecord r) {
         String summary = SafeText.block(r.summary() == null ? "" : r.summary());
@@ -439,12 +609,16 @@ final class AoTools {
         String stSummary = cutUtf8(summary, 8 * 1024);
         String stTail = cutUtf8FromEnd(stderrTail, 2048);
         boolean truncated = summaryCut || stSummary.length() < summary.length() || outputsCut || stTail.length() < stderrTail.length();
+        List<JobLine> jobs = jobLines(r);
+        Integer jobsTotal = jobs == null ? null : runs.liveJobs(r.id()).map(List::size).orElseGet(() -> WorkflowView.jobs(store, r.id()).size());
+        if (jobs != null && jobs.size() < jobsTotal) truncated = true;
         String next = next(r, truncated);
         RunReply reply = new RunReply(r.id(), r.label(), r.state().id(), r.exitCode(), r.elapsedMs(), r.reason() == null ? null : SafeText.line(r.reason()),
-                stSummary, outputs, stTail, truncated, next);
+                stSummary, outputs, stTail, truncated, next, jobs, jobsTotal);
         while (utf8(JSON.valueToTree(reply).toString()) > MAX_STRUCTURED && !reply.summary().isEmpty()) {
             reply = new RunReply(reply.runId(), reply.label(), reply.state(), reply.exitCode(), reply.durationMs(), reply.reason(),
-                    cutUtf8(reply.summary(), reply.summary().length() / 2), reply.outputs(), reply.stderrTail(), true, next(r, true));
+                    cutUtf8(reply.summary(), reply.summary().length() / 2), reply.outputs(), reply.stderrTail(), true, next(r, true),
+                    reply.jobs(), reply.jobsTotal());
         }
         return new Reply(runText(reply, summary), reply);
     }
@@ -469,6 +643,16 @@ final class AoTools {
         if (!r.outputs().isEmpty()) {
             tail.append("outputs:\n");
             r.outputs().forEach((k, v) -> tail.append("  ").append(k).append('=').append(oneLine(v, 200)).append('\n'));
+        }
+        if (r.jobs() != null && !r.jobs().isEmpty()) {
+            tail.append("jobs:\n");
+            for (JobLine j : r.jobs()) {
+                if (tail.length() > 1536) {
+                    tail.append("  … ").append(r.jobsTotal() - r.jobs().indexOf(j)).append(" more: get_run {\"run_id\": \"").append(r.runId()).append("\"}\n");
+                    break;
+                }
+                tail.append(j.text());
+            }
         }
         if (!r.stderrTail().isEmpty()) tail.append("stderr (last lines):\n").append(cutUtf8FromEnd(r.stderrTail(), 1024)).append('\n');
         String after = tail.toString();

@@ -8,6 +8,8 @@ import dev.ao.engine.run.RunRecord;
 import dev.ao.engine.run.RunService;
 import dev.ao.engine.run.RunState;
 import dev.ao.engine.run.RunStore;
+import dev.ao.engine.workflow.JobRecord;
+import dev.ao.engine.workflow.WorkflowRunner;
 
 import java.io.PrintStream;
 import java.time.Duration;
@@ -27,7 +29,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * truth for what a run's state is; this only holds what is needed to wait for a run or stop it.
  */
 final class McpRuns {
-    private record Live(RunService.Active run, CompletableFuture<RunRecord> done) {}
+    /** What is needed of a live run, script or workflow: its state as it stands, a way to stop it, its end. */
+    private record Live(java.util.function.Supplier<RunState> state, Runnable cancel, CompletableFuture<RunRecord> done,
+                        java.util.function.Supplier<List<JobRecord>> jobs) {}
 
     private final Map<String, Live> live = new ConcurrentHashMap<>();
     private final RunStore store;
@@ -53,27 +57,50 @@ final class McpRuns {
      * TUI writes the decision into the run's folder, the only way one reaches it; nothing in MCP can.
      */
     String start(RunService service, RunService.Prepared prepared) {
-        Approver person = request -> DetachedRuns.approver(store, request.runId()).decide(request);
         RunListener listener = new RunListener() {
             @Override
             public void warning(String message) {
                 diag.println("ao: warning: " + message);
             }
         };
-        RunService.Active active = service.start(prepared, person, listener);
+        RunService.Active active = service.start(prepared, person(), listener);
+        go(active.id(), () -> active.record().state(), active::cancel, active::await, null);
+        return active.id();
+    }
+
+    /**
+     * The person who decides for a run or a workflow's gate: whoever writes the decision into that run's folder
+     * ({@code ao runs approve}, the TUI). Asked with the id of the run that waits, a nested workflow's included.
+     */
+    Approver person() {
+        return request -> DetachedRuns.approver(store, request.runId()).decide(request);
+    }
+
+    /** Records a workflow run (queued, so its id can be handed back) and drives it to its end like a script's. */
+    String startWorkflow(WorkflowRunner runner) {
+        RunRecord r = runner.start();
+        go(r.id(), () -> runner.record().state(), runner::cancel, runner::run, runner::jobs);
+        return r.id();
+    }
+
+    private interface Driver {
+        RunRecord run() throws Exception;
+    }
+
+    private void go(String id, java.util.function.Supplier<RunState> state, Runnable cancel, Driver driver,
+                    java.util.function.Supplier<List<JobRecord>> jobs) {
         CompletableFuture<RunRecord> done = new CompletableFuture<>();
-        live.put(active.id(), new Live(active, done));
+        live.put(id, new Live(state, cancel, done, jobs));
         threads.execute(() -> {
             try {
-                done.complete(active.await());
+                done.complete(driver.run());
             } catch (Throwable t) {
-                diag.println("ao: run " + active.id() + ": " + t.getMessage());
+                diag.println("ao: run " + id + ": " + t.getMessage());
                 done.completeExceptionally(t);
             } finally {
-                live.remove(active.id());
+                live.remove(id);
             }
         });
-        return active.id();
     }
 
     /**
@@ -90,12 +117,26 @@ final class McpRuns {
                 l.done().get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
                 break;
             } catch (TimeoutException e) {
-                if (stopAtApproval && l.run().record().state() == RunState.WAITING_APPROVAL) break;
+                if (stopAtApproval && l.state().get() == RunState.WAITING_APPROVAL) break;
             } catch (java.util.concurrent.ExecutionException e) {
                 break;
             }
         }
         return store.read(id).orElseThrow(() -> AoException.usage("no run matches '" + id + "'; see 'ao runs list'"));
+    }
+
+    /**
+     * A live workflow's jobs as its runner holds them now: jobs.json is written a little later, and a job at its
+     * approval gate must read waiting, never running. Empty once the run has ended: then the file is the truth.
+     */
+    java.util.Optional<List<JobRecord>> liveJobs(String id) {
+        Live l = live.get(id);
+        return l == null || l.jobs() == null ? java.util.Optional.empty() : java.util.Optional.of(l.jobs().get());
+    }
+
+    /** A warning for the person who reads the server's stderr (stdout is JSON-RPC only). */
+    void warn(String message) {
+        diag.println("ao: warning: " + message);
     }
 
     boolean owns(String id) {
@@ -106,7 +147,7 @@ final class McpRuns {
     RunRecord cancel(String id, Duration wait) throws InterruptedException {
         Live l = live.get(id);
         if (l != null) {
-            l.run().cancel();
+            l.cancel().run();
             try {
                 l.done().get(wait.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
@@ -119,7 +160,7 @@ final class McpRuns {
     /** Ends every run still going (the client went away, or the server is stopped): recorded canceled, not lost. */
     void cancelAll(Duration wait) {
         List<Live> all = List.copyOf(live.values());
-        all.forEach(l -> l.run().cancel());
+        all.forEach(l -> l.cancel().run());
         long until = System.nanoTime() + wait.toNanos();
         for (Live l : all) {
             try {

@@ -68,9 +68,21 @@ public final class LogFollower {
     }
 
     private static long copy(Path f, long pos, PrintWriter w, SafeText.Filter filter) {
+        Chunk c = read(f, pos);
+        if (c == null) return pos;
+        w.write(filter == null ? c.text() : filter.feed(c.text()));
+        w.flush();
+        return c.next();
+    }
+
+    /** What a log has beyond {@code pos}, cut at a whole UTF-8 character, and where the next read starts. */
+    public record Chunk(String text, long next) {}
+
+    /** Up to 256 KiB of {@code f} from {@code pos}; null when there is nothing new (or it cannot be read). */
+    public static Chunk read(Path f, long pos) {
         try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "r")) {
             long len = raf.length();
-            if (len <= pos) return pos;
+            if (len <= pos) return null;
             raf.seek(pos);
             byte[] buf = new byte[(int) Math.min(len - pos, 256 * 1024)];
             raf.readFully(buf);
@@ -79,12 +91,9 @@ public final class LogFollower {
             while (n > 0 && n > buf.length - 4 && (buf[n - 1] & 0xC0) == 0x80) n--;
             if (n > 0 && (buf[n - 1] & 0x80) != 0 && (buf[n - 1] & 0xC0) == 0xC0) n--;
             if (n <= 0) n = buf.length;
-            String text = new String(buf, 0, n, StandardCharsets.UTF_8);
-            w.write(filter == null ? text : filter.feed(text));
-            w.flush();
-            return pos + n;
+            return new Chunk(new String(buf, 0, n, StandardCharsets.UTF_8), pos + n);
         } catch (IOException e) {
-            return pos;
+            return null;
         }
     }
 

@@ -141,6 +141,7 @@ public final class ShellCompleter implements Completer {
             CommandSpec sub = e.getValue().getCommandSpec();
             if (sub.usageMessage().hidden()) continue;
             String name = e.getKey();
+            if (spec.parent() == null && BUILTINS.containsKey(name)) continue; // 'help' is the shell's own word too
             // aliases ('ls') complete too, listed under the command's own name
             candidates.add(new Candidate(name, name, "commands", first(sub.usageMessage().description()), null, sub.name(), true));
         }

@@ -26,7 +26,7 @@ public final class JobTree {
                 case SUCCEEDED -> t.green("✓");
                 case FAILED, TIMED_OUT, REJECTED, INTERRUPTED, LOST -> t.red("✗");
                 case SKIPPED, CANCELED -> t.dim("-");
-                case RUNNING -> t.yellow(SPIN[Math.floorMod(tick, SPIN.length)]);
+                case RUNNING -> t.yellow(t.color() ? SPIN[Math.floorMod(tick, SPIN.length)] : "»");
                 default -> t.yellow("•");
             };
             StringBuilder b = new StringBuilder();

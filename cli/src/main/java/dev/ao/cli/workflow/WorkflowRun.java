@@ -111,7 +111,13 @@ public final class WorkflowRun {
             throw AoException.usage("run " + old.id() + ": secret parameter" + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing)
                     + " must be given again to resume: -p NAME=@FILE or -p NAME=env:VAR");
         }
-        Request req = new Request(target, params, literal, null, null, List.of(), List.of(), approve, false, json, null);
+        com.fasterxml.jackson.databind.JsonNode o = WorkflowView.options(ctx.store(), old.id());
+        List<Path> read = new ArrayList<>();
+        o.path("allow_read").forEach(x -> read.add(Path.of(x.asText())));
+        List<Path> write = new ArrayList<>();
+        o.path("allow_write").forEach(x -> write.add(Path.of(x.asText())));
+        Request req = new Request(target, params, literal, o.hasNonNull("sandbox") ? o.get("sandbox").asText() : null,
+                o.hasNonNull("network") ? o.get("network").asBoolean() : null, read, write, approve, false, json, null);
         Prepared p = prepare(req);
         return run(req, p, runner -> runner.resume(old, rerunInterrupted, allowChanged));
     }
@@ -119,7 +125,8 @@ public final class WorkflowRun {
     private int run(Request req, Prepared p, java.util.function.Consumer<WorkflowRunner> begin) throws InterruptedException {
         Terminal term = ctx.terminal();
         RunService service = ctx.runs();
-        boolean tty = term.interactive() && !req.json();
+        boolean tty = term.interactive() && !req.json() && !req.follow();
+        ChildFollower follower = req.follow() && !req.json() ? new ChildFollower(out, err, Terminal.outputIsTerminal()) : null;
         LiveTree[] tree = new LiveTree[1];
         Approver base = req.runId() != null ? dev.ao.engine.run.DetachedRuns.approver(service.store(), req.runId())
                 : term.interactive() ? new TtyApprover(err, term) : Approver.NOBODY;
@@ -137,6 +144,11 @@ public final class WorkflowRun {
                     err.println(term.yellow("ao: warning: " + message));
                     err.flush();
                 }
+            }
+
+            @Override
+            public void childStarted(RunRecord child) {
+                if (follower != null) follower.add(child, service.store().dir(child.id()));
             }
 
             @Override
@@ -167,11 +179,13 @@ public final class WorkflowRun {
             tree[0] = new LiveTree(err, term, runner);
             tree[0].start();
         }
+        if (follower != null) follower.start();
         RunRecord r;
         try {
             r = runner.run();
         } finally {
             if (tree[0] != null) tree[0].stop();
+            if (follower != null) follower.stop();
         }
         if (req.json()) {
             out.println(Json.write(json(r, runner.jobs())));

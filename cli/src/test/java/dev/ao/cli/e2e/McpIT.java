@@ -131,7 +131,7 @@ class McpIT {
         McpSyncClient c = client();
         List<McpSchema.Tool> tools = c.listTools().tools();
         assertThat(tools).extracting(McpSchema.Tool::name).containsExactlyInAnyOrder("search_skills", "describe_skill", "run_skill",
-                "run_script", "get_run", "read_log", "cancel_run");
+                "run_script", "run_workflow", "get_run", "read_log", "cancel_run");
         for (McpSchema.Tool t : tools) {
             assertThat(t.description()).isNotBlank();
             assertThat(t.inputSchema().get("additionalProperties")).as(t.name()).isEqualTo(false);
@@ -140,6 +140,179 @@ class McpIT {
                     .doesNotContain((Object[]) new String[] {"sandbox", "sandbox_mode", "allow_read", "allow_write", "approve", "workspace"});
         }
         assertThat(c.getServerInfo().name()).isEqualTo("ao");
+        McpSchema.Tool wf = tools.stream().filter(t -> t.name().equals("run_workflow")).findFirst().orElseThrow();
+        assertThat(wf.inputSchema().get("required")).isEqualTo(List.of("id"));
+        assertThat(new ArrayList<Object>(((Map<?, ?>) wf.inputSchema().get("properties")).keySet())).containsExactlyInAnyOrder("id", "params", "wait_seconds");
+        assertThat(new ArrayList<Object>(((Map<?, ?>) wf.outputSchema().get("properties")).keySet())).contains("run_id", "state", "exit_code", "summary", "jobs");
+    }
+
+    private void writeWorkflows() {
+        project.write("skills/demo/fanout/SKILL.md", "---\nname: fanout\ndescription: Greets three people, then counts them.\n---\nA workflow.\n");
+        project.write("skills/demo/fanout/workflow.yml", """
+                name: fanout
+                description: Greets three people, then counts them
+                parameters_schema:
+                  type: object
+                  properties: {prefix: {type: string, default: hi}}
+                  additionalProperties: false
+                jobs:
+                  greet:
+                    for_each: ["ann", "bob", "cy"]
+                    uses: demo/greet
+                    with: {name: "${{ params.prefix }}-${{ item }}", count: 2}
+                  count:
+                    needs: [greet]
+                    shell: bash
+                    run: |
+                      echo "counted $AO_PARAM_N" > "$AO_SUMMARY"
+                      echo "total=$AO_PARAM_N" >> "$AO_OUTPUT"
+                    with: {n: "${{ size(jobs.greet.outputs) }}"}
+                summary: "greeted ${{ jobs.count.outputs.total }} people, first ${{ jobs.greet.outputs[0].greeted }}"
+                """);
+        project.write("skills/demo/gated/SKILL.md", "---\nname: gated\ndescription: Prepares, then does something a person approves.\n---\nx\n");
+        project.write("skills/demo/gated/workflow.yml", """
+                name: gated
+                jobs:
+                  prepare:
+                    shell: bash
+                    run: echo prepared
+                  act:
+                    needs: [prepare]
+                    approval: true
+                    for_each: [1, 2]
+                    shell: bash
+                    run: echo acted
+                """);
+        project.write("skills/demo/slow/SKILL.md", "---\nname: slow\ndescription: Sleeps in two jobs.\n---\nx\n");
+        project.write("skills/demo/slow/workflow.yml", """
+                name: slow
+                jobs:
+                  wait:
+                    for_each: [1, 2]
+                    shell: bash
+                    run: sleep 60
+                """);
+        project.write("flows/broken.yml", """
+                name: broken
+                jobs:
+                  a:
+                    needs: [nosuch]
+                    shell: bash
+                    run: echo a
+                """);
+        project.giveToItUser();
+    }
+
+    @Test
+    void runWorkflowRunsItsJobsAndHandsBackTheSummaryAndOneLinePerJob() throws Exception {
+        writeWorkflows();
+        McpSyncClient c = client();
+        JsonNode hit = structured(call(c, "search_skills", Map.of("query", "greets three people"))).get("skills").get(0);
+        assertThat(hit.get("id").asText()).isEqualTo("demo/fanout");
+        assertThat(hit.get("risk").asText()).isEqualTo("auto");
+        assertThat(text(call(c, "describe_skill", Map.of("id", "demo/fanout")))).contains("run_workflow").contains("prefix (string")
+                .contains("greet (demo/greet) for_each");
+
+        CallToolResult r = call(c, "run_workflow", Map.of("id", "demo/fanout", "params", Map.of("prefix", "yo"), "wait_seconds", 120));
+        assertBounded(r);
+        JsonNode s = structured(r);
+        // on a failure, the reply itself says which job and why
+        assertThat(s.get("state").asText()).as("%s\nserver stderr: %s", text(r), serverStderr).isEqualTo("succeeded");
+        assertThat(s.get("exit_code").asInt()).isZero();
+        assertThat(s.get("summary").asText()).isEqualTo("greeted 3 people, first yo-ann");
+        JsonNode jobs = s.get("jobs");
+        assertThat(jobs).hasSize(2);
+        assertThat(s.get("jobs_total").asInt()).isEqualTo(2);
+        assertThat(jobs.get(0).get("id").asText()).isEqualTo("greet");
+        assertThat(jobs.get(0).get("state").asText()).isEqualTo("succeeded");
+        assertThat(jobs.get(0).get("items").asInt()).isEqualTo(3);
+        assertThat(jobs.get(0).get("succeeded").asInt()).isEqualTo(3);
+        assertThat(jobs.get(1).get("id").asText()).isEqualTo("count");
+        assertThat(jobs.get(1).get("summary").asText()).isEqualTo("counted 3");
+        // the raw output of the children stays on disk
+        assertThat(text(r)).contains("greeted 3 people").contains("jobs:").contains("greet succeeded 3/3 ok").contains("count succeeded — counted 3")
+                .doesNotContain("hello yo-ann");
+        String id = s.get("run_id").asText();
+        JsonNode run = runJson(id);
+        assertThat(run.get("origin").asText()).isEqualTo("mcp");
+        assertThat(run.get("kind").asText()).isEqualTo("workflow");
+        String child = jobs.get(0).get("last_run").asText();
+        assertThat(runJson(child).get("parent").asText()).isEqualTo(id);
+        assertThat(Files.readString(project.runDir(child).resolve("stdout.log"))).contains("hello yo-");
+        // get_run on the workflow gives the same jobs
+        JsonNode again = structured(call(c, "get_run", Map.of("run_id", id)));
+        assertThat(again.get("jobs")).isEqualTo(jobs);
+        assertThat(again.get("summary").asText()).isEqualTo("greeted 3 people, first yo-ann");
+        // a script run's reply has no jobs
+        assertThat(structured(call(c, "get_run", Map.of("run_id", child))).has("jobs")).isFalse();
+
+        // checked before anything runs: bad parameters, a bad workflow, a script, a file outside the project
+        int runsBefore = project.runIds().size();
+        CallToolResult bad = call(c, "run_workflow", Map.of("id", "demo/fanout", "params", Map.of("colour", "red")));
+        assertThat(bad.isError()).isTrue();
+        assertThat(text(bad)).contains("colour");
+        CallToolResult broken = call(c, "run_workflow", Map.of("id", "flows/broken.yml"));
+        assertThat(broken.isError()).isTrue();
+        assertThat(text(broken)).contains("broken.yml").contains("nosuch");
+        CallToolResult script = call(c, "run_workflow", Map.of("id", "demo/greet"));
+        assertThat(script.isError()).isTrue();
+        assertThat(text(script)).contains("run_skill");
+        Path outside = Files.createTempFile("ao-mcp-outside", ".yml");
+        Files.writeString(outside, "name: o\njobs:\n  a:\n    shell: bash\n    run: echo a\n");
+        CallToolResult far = call(c, "run_workflow", Map.of("id", outside.toString()));
+        Files.delete(outside);
+        assertThat(far.isError()).isTrue();
+        assertThat(text(far)).contains("outside the project");
+        assertThat(project.runIds()).hasSize(runsBefore);
+    }
+
+    @Test
+    void aWorkflowJobThatNeedsApprovalWaitsForAPersonAndCancelRunStopsTheTree() throws Exception {
+        writeWorkflows();
+        McpSyncClient c = client();
+        CallToolResult r = call(c, "run_workflow", Map.of("id", "demo/gated", "wait_seconds", 60));
+        assertBounded(r);
+        JsonNode s = structured(r);
+        assertThat(s.get("state").asText()).isEqualTo("waiting_approval");
+        assertThat(s.get("reason").asText()).contains("act");
+        assertThat(s.get("next").asText()).contains("ao runs approve " + s.get("run_id").asText());
+        assertThat(text(r)).contains("waiting_approval").contains("ao runs approve");
+        JsonNode jobs = s.get("jobs");
+        assertThat(jobs.get(0).get("state").asText()).isEqualTo("succeeded");
+        assertThat(jobs.get(1).get("state").asText()).isEqualTo("waiting_approval");
+        assertThat(jobs.get(1).get("last_run").isNull()).isTrue();
+        String id = s.get("run_id").asText();
+        Thread.sleep(1500);
+        JsonNode still = structured(call(c, "get_run", Map.of("run_id", id, "wait_seconds", 2)));
+        assertThat(still.get("state").asText()).isEqualTo("waiting_approval");
+        assertThat(runJson(id).get("state").asText()).isEqualTo("waiting_approval");
+        // nothing of the gated job ran: no child run, no file
+        assertThat(project.runIds()).hasSize(2);
+        assertThat(project.runDir(id).resolve("approval.json")).doesNotExist();
+
+        // cancel_run on the workflow ends the gate and the tree
+        JsonNode canceled = structured(call(c, "cancel_run", Map.of("run_id", id)));
+        assertThat(canceled.get("state").asText()).isEqualTo("canceled");
+        assertThat(canceled.get("jobs").get(1).get("state").asText()).isEqualTo("canceled");
+        assertThat(project.runIds()).hasSize(2);
+
+        JsonNode slow = structured(call(c, "run_workflow", Map.of("id", "demo/slow", "wait_seconds", 3)));
+        assertThat(slow.get("state").asText()).isEqualTo("running");
+        assertThat(slow.get("next").asText()).contains("get_run");
+        String slowId = slow.get("run_id").asText();
+        JsonNode stopped = structured(call(c, "cancel_run", Map.of("run_id", slowId)));
+        assertThat(stopped.get("state").asText()).isEqualTo("canceled");
+        assertThat(stopped.get("exit_code").asInt()).isEqualTo(130);
+        // both items had started; each ended canceled with its workflow
+        assertThat(project.runIds()).hasSize(5);
+        long live = project.runIds().stream().filter(x -> {
+            try {
+                return !List.of("succeeded", "failed", "canceled", "timed_out", "rejected").contains(runJson(x).get("state").asText());
+            } catch (Exception e) {
+                return true;
+            }
+        }).count();
+        assertThat(live).isZero();
     }
 
     @Test
@@ -381,7 +554,7 @@ class McpIT {
         assertThat(text(knowHow)).contains("know-how only");
         assertThat(call(c, "read_log", Map.of("run_id", "x", "grep", "(")).isError()).isTrue();
         // and the server is still there
-        assertThat(c.listTools().tools()).hasSize(7);
+        assertThat(c.listTools().tools()).hasSize(8);
         assertThat(project.runIds()).isEmpty();
     }
 
@@ -445,7 +618,7 @@ class McpIT {
         JsonNode run = msgs.stream().filter(n -> n.path("id").asInt() == 2).findFirst().orElseThrow();
         assertThat(run.at("/result/structuredContent/state").asText()).isEqualTo("succeeded");
         assertThat(run.at("/result/structuredContent/summary").asText()).isEqualTo("the end");
-        assertThat(msgs.stream().filter(n -> n.path("id").asInt() == 3).findFirst().orElseThrow().at("/result/tools").size()).isEqualTo(7);
+        assertThat(msgs.stream().filter(n -> n.path("id").asInt() == 3).findFirst().orElseThrow().at("/result/tools").size()).isEqualTo(8);
     }
 
     private static void send(OutputStream in, Object msg) throws Exception {

@@ -695,10 +695,10 @@ class WorkflowIT {
                 name: pause
                 jobs:
                   each:
-                    for_each: ${{ [0, 1, 2, 3, 4, 5] }}
+                    for_each: ${{ [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }}
                     max_parallel: 1
                     shell: bash
-                    run: sleep 0.5
+                    run: sleep 1
                 """);
         String id = detach("pause.yml");
         records.awaitChildren(id, c -> c.size() >= 2, Duration.ofSeconds(60));
@@ -716,14 +716,14 @@ class WorkflowIT {
         Instant resumed = records.stateEvent(id, "running", paused);
         assertThat(Duration.between(paused, resumed).toMillis()).isGreaterThanOrEqualTo(1_500);
         List<String> ids = records.childIds(id, "each");
-        assertThat(ids).hasSize(6);
+        assertThat(ids).hasSize(10);
         List<String> startedWhilePaused = new ArrayList<>();
         for (String c : ids) {
             Instant created = Instant.parse(records.run(c).path("created_at").asText());
             if (created.isAfter(paused) && created.isBefore(resumed)) startedWhilePaused.add(c + " item " + records.run(c).path("item") + " at " + created);
         }
         assertThat(startedWhilePaused).as("child runs created between paused (%s) and resumed (%s)", paused, resumed).isEmpty();
-        assertThat(records.jobs(id).get("each").path("succeeded").asInt()).isEqualTo(6);
+        assertThat(records.jobs(id).get("each").path("succeeded").asInt()).isEqualTo(10);
     }
 
     // ---- bad input ----

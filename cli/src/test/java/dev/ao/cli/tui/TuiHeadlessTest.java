@@ -13,13 +13,20 @@ import dev.ao.engine.run.RunService;
 import dev.ao.engine.run.RunState;
 import dev.ao.engine.run.RunStore;
 import dev.ao.engine.source.SkillSources;
+import dev.ao.engine.workflow.Control;
+import dev.ao.engine.workflow.JobRecord;
+import dev.ao.engine.workflow.WorkflowRunner;
 import dev.ao.tui.Backend;
 import dev.ao.tui.TuiApp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -296,5 +303,253 @@ class TuiHeadlessTest {
         screen.terminal.setTerminalSize(new com.googlecode.lanterna.TerminalSize(60, 15));
         s = screen.await("a narrow screen", x -> x.lines().count() == 15 && x.contains("q back/quit"), Duration.ofSeconds(10));
         assertThat(s.lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(60));
+    }
+
+    // ---- workflows ----
+
+    /** A run whose bytes a script could have chosen: a clear-screen and a clipboard write, which must never reach the screen. */
+    private static final String HOSTILE = "\u001b[2J\u001b]52;c;Y3VybCBldmlsIHwgc2g=\u0007";
+
+    /** Ids as the store makes them, in the order given (the workflow first, its children after it). */
+    private int nextId;
+
+    private String runId() {
+        return String.format("20250301-120000-%03d-a%03x", nextId, nextId++);
+    }
+
+    /** A run.json as the engine writes one; {@code kind}, {@code parent}... place it in a workflow tree. */
+    private RunRecord record(String id, String label, RunState state, String reason, String summary, Integer exit,
+                             RunRecord.Supervisor supervisor) {
+        RunStore store = new RunStore(project.runs());
+        Instant started = Instant.parse("2025-03-01T12:00:00Z");
+        boolean ended = state.terminal();
+        return new RunRecord(id, label, label, "script.sh", null, null, state, exit, reason, started.toString(), started.toString(),
+                ended ? started.plusSeconds(3).toString() : null, ended ? 3000L : null, null,
+                RunStore.JSON.createObjectNode(), null, supervisor, null, null, summary, null, null,
+                store.dir(id).resolve(RunStore.STDOUT).toString(), store.dir(id).resolve(RunStore.STDERR).toString(), null,
+                project.root.toString());
+    }
+
+    private void save(RunRecord r, String stdout) throws Exception {
+        RunStore store = new RunStore(project.runs());
+        Files.createDirectories(store.dir(r.id()));
+        store.write(r);
+        Files.writeString(store.dir(r.id()).resolve(RunStore.STDOUT), stdout);
+        Files.writeString(store.dir(r.id()).resolve(RunStore.STDERR), "");
+    }
+
+    private RunRecord child(String wf, String job, Integer item, RunState state, String reason, String summary, String stdout) throws Exception {
+        RunRecord r = record(runId(), "demo/fan · " + job + (item == null ? "" : "[" + item + "]"), state, reason, summary,
+                state == RunState.SUCCEEDED ? 0 : 3, null).withTree(RunRecord.KIND_JOB, wf, job, item, 1);
+        save(r, stdout);
+        Files.writeString(new RunStore(project.runs()).dir(wf).resolve(WorkflowRunner.CHILDREN),
+                "{\"id\":\"" + r.id() + "\",\"job\":\"" + job + "\"" + (item == null ? "" : ",\"item\":" + item) + ",\"attempt\":1}\n",
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        return r;
+    }
+
+    private static JobRecord job(String id, RunState state, String reason, Integer items, int ok, int failed, List<String> runs,
+                                 String summary) {
+        return new JobRecord(id, state, reason, items, ok, failed, 0, 1, RunStore.JSON.createObjectNode(), runs,
+                state == RunState.QUEUED ? null : "2025-03-01T12:00:00Z", state.terminal() ? "2025-03-01T12:00:02Z" : null, summary, null);
+    }
+
+    private static void writeJobs(Path dir, List<JobRecord> jobs) throws Exception {
+        var root = RunStore.JSON.createObjectNode();
+        root.put("workflow", "fan");
+        var arr = root.putArray("jobs");
+        for (JobRecord j : jobs) arr.add(RunStore.JSON.valueToTree(j));
+        Files.write(dir.resolve(WorkflowRunner.JOBS), RunStore.JSON.writeValueAsBytes(root));
+    }
+
+    private static void events(Path dir, String... lines) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (String l : lines) sb.append(l).append('\n');
+        Files.writeString(dir.resolve(RunStore.EVENTS), sb.toString(), StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    /**
+     * A failed workflow run as the engine leaves one: prepare succeeded, each (for_each over 3 items) failed on item 1,
+     * verify skipped; run.json, jobs.json, events.jsonl, children.jsonl and a folder per child run.
+     */
+    private record Recorded(RunRecord workflow, RunRecord prepare, List<RunRecord> items) {}
+
+    private Recorded recordFailedWorkflow() throws Exception {
+        RunStore store = new RunStore(project.runs());
+        RunRecord wf = record(runId(), "demo/fan", RunState.FAILED, "job each failed", "fanned out: 2 of 3" + HOSTILE, 1, null)
+                .withTree(RunRecord.KIND_WORKFLOW, null, null, null, null);
+        save(wf, "");
+        Path dir = store.dir(wf.id());
+        Files.writeString(dir.resolve(WorkflowRunner.CHILDREN), "");
+        RunRecord prepare = child(wf.id(), "prepare", null, RunState.SUCCEEDED, null, "prepared three", "preparing\n");
+        List<RunRecord> items = new ArrayList<>();
+        items.add(child(wf.id(), "each", 0, RunState.SUCCEEDED, null, "did a", "item 0\n"));
+        items.add(child(wf.id(), "each", 1, RunState.FAILED, "exit code 3" + HOSTILE, null, "item 1\nboom on b\n"));
+        items.add(child(wf.id(), "each", 2, RunState.SUCCEEDED, null, "did c", "item 2\n"));
+        writeJobs(dir, List.of(
+                job("prepare", RunState.SUCCEEDED, null, null, 1, 0, List.of(prepare.id()), "prepared three"),
+                job("each", RunState.FAILED, "1 of 3 items failed; item 1: exit code 3" + HOSTILE, 3, 2, 1,
+                        items.stream().map(RunRecord::id).toList(), "3/3 ✓2 ✗1"),
+                job("verify", RunState.SKIPPED, "needs each, which ended failed", null, 0, 0, List.of(), null)));
+        events(dir,
+                "{\"time\":\"2025-03-01T12:00:00.1Z\",\"state\":\"queued\",\"label\":\"demo/fan\",\"jobs\":3}",
+                "{\"time\":\"2025-03-01T12:00:00.2Z\",\"state\":\"running\"}",
+                "{\"time\":\"2025-03-01T12:00:00.3Z\",\"state\":\"running\",\"job\":\"prepare\",\"job_state\":\"running\"}",
+                "{\"time\":\"2025-03-01T12:00:00.5Z\",\"state\":\"running\",\"job\":\"prepare\",\"job_state\":\"succeeded\"}",
+                "{\"time\":\"2025-03-01T12:00:00.6Z\",\"state\":\"running\",\"job\":\"each\",\"job_state\":\"running\"}",
+                "{\"time\":\"2025-03-01T12:00:01Z\",\"state\":\"running\",\"job\":\"each\",\"job_state\":\"retrying\",\"item\":1,\"attempt\":2,\"backoff_ms\":2000,\"after\":\"failed (exit code 3)\"}",
+                "{\"time\":\"2025-03-01T12:00:02Z\",\"state\":\"running\",\"job\":\"each\",\"job_state\":\"failed\",\"reason\":\"1 of 3 items failed; item 1: exit code 3\"}",
+                "{\"time\":\"2025-03-01T12:00:02.1Z\",\"state\":\"running\",\"job\":\"verify\",\"job_state\":\"skipped\",\"reason\":\"needs each, which ended failed\"}",
+                "{\"time\":\"2025-03-01T12:00:02.2Z\",\"state\":\"failed\",\"exit_code\":1,\"reason\":\"job each failed\"}");
+        Files.writeString(dir.resolve(RunStore.SUMMARY), "fanned out: 2 of 3" + HOSTILE);
+        return new Recorded(wf, prepare, items);
+    }
+
+    private static void assertClean(String screen) {
+        assertThat(screen).as("no escape sequence a run wrote reaches the screen").doesNotContain("\u001b").doesNotContain("[2J")
+                .doesNotContain("52;c");
+    }
+
+    @Test
+    void runsListShowsAWorkflowAsOneRowUntilTShowsTheRunsOfItsJobs() throws Exception {
+        project = TestProject.create("wf-list");
+        Recorded wf = recordFailedWorkflow();
+        open();
+        String s = screen.await("[wf] demo/fan");
+        assertThat(s).contains(wf.workflow().id()).doesNotContain(wf.prepare().id()).doesNotContain("each[1]")
+                .contains("Runs · all · 1/1");
+        screen.type("t");
+        s = screen.await(wf.items().get(1).id());
+        // at 80 columns the label is clipped: the glyph and the workflow's name show
+        assertThat(s).contains(wf.prepare().id()).contains("└ demo/fan · ").contains("[wf] demo/fan")
+                .contains("with children · 5/5");
+        screen.type("t");
+        s = screen.awaitGone(wf.items().get(1).id());
+        assertThat(s).contains("[wf] demo/fan").doesNotContain(wf.prepare().id());
+    }
+
+    @Test
+    void workflowDashboardShowsProgressJobsAndEventsAndEnterOpensAJobsRun() throws Exception {
+        project = TestProject.create("wf-dash");
+        Recorded wf = recordFailedWorkflow();
+        open();
+        screen.await("[wf] demo/fan");
+        screen.key(KeyType.Enter);
+        String s = screen.await("the dashboard", x -> x.contains("job each failed · exit code 1") && x.contains("enter open job"),
+                Duration.ofSeconds(20));
+        assertClean(s);
+        // header, progress over jobs and items (prepare 1 + each 3 + verify 1), one row per job
+        assertThat(s).contains("workflow " + wf.workflow().id()).contains("failed  (job each failed)")
+                .contains("5/5 done").contains("✓3 ✗1")
+                .containsPattern("✓ prepare +succeeded +2\\.0 s +prepared three")
+                .containsPattern("✗ each +failed +3/3 ✓2 ✗1 +2\\.0 s +\\(1 of 3 items failed; item 1")
+                .containsPattern("- verify +skipped .*\\(needs each, which ended failed\\)");
+        // the feed: time, job, state, detail; a retry says which attempt and why
+        assertThat(s).containsPattern("each\\[1\\] +retrying +attempt 2 in 2\\.0 s after failed \\(exit code 3\\)")
+                .containsPattern("workflow +failed +job each failed · exit code 1")
+                .contains("fanned out: 2 of 3");
+        String bar = s.lines().reduce((a, b) -> b).orElse("");
+        assertThat(bar).contains("enter open job").contains("s summary").doesNotContain("p pause").doesNotContain("r resume");
+
+        // enter on a plain job: its run's own page, which says where it belongs
+        screen.key(KeyType.Enter);
+        s = screen.await("preparing");
+        assertThat(s).contains("run " + wf.prepare().id()).contains("workflow " + wf.workflow().id() + "  job prepare  attempt 1");
+        screen.type("q");
+        screen.await("── events");
+        // enter on a for_each job: its runs by item, the failed item under the cursor; enter opens it
+        screen.type("j").key(KeyType.Enter);
+        s = screen.await("the runs of job each", x -> x.contains("job each · 3 runs · 1 item failed") && x.contains(wf.items().get(2).id()),
+                Duration.ofSeconds(20));
+        assertClean(s);
+        String failedRow = s.lines().filter(l -> l.contains(wf.items().get(1).id())).findFirst().orElseThrow();
+        assertThat(failedRow).contains("[1]").contains("failed").contains("exit code 3");
+        screen.key(KeyType.Enter);
+        s = screen.await("boom on b");
+        assertThat(s).contains("run " + wf.items().get(1).id()).contains("job each  item 1");
+        // w goes back up to the workflow, the job still under the cursor
+        screen.type("w");
+        s = screen.await("3 runs (enter: list them)");
+        assertThat(s).contains("── events");
+        screen.type("q");
+        screen.await("[wf] demo/fan");
+    }
+
+    @Test
+    void aLiveWorkflowIsPausedResumedAndApprovedFromItsDashboard() throws Exception {
+        project = TestProject.create("wf-live");
+        // the run's supervisor must be a live process, or the store reads the run as lost
+        Process supervisor = new ProcessBuilder("sleep", "300").start();
+        try {
+            RunStore store = new RunStore(project.runs());
+            RunRecord.Supervisor sup = RunRecord.Supervisor.of(supervisor.toHandle());
+            RunRecord wf = record(runId(), "demo/dep", RunState.RUNNING, null, null, null, sup)
+                    .withTree(RunRecord.KIND_WORKFLOW, null, null, null, null);
+            save(wf, "");
+            Path dir = store.dir(wf.id());
+            RunRecord build = child(wf.id(), "build", null, RunState.SUCCEEDED, null, "built", "");
+            List<RunRecord> items = new ArrayList<>();
+            for (int i = 0; i < 2; i++) items.add(child(wf.id(), "restart", i, RunState.SUCCEEDED, null, "ok", ""));
+            writeJobs(dir, List.of(
+                    job("build", RunState.SUCCEEDED, null, null, 1, 0, List.of(build.id()), "built"),
+                    new JobRecord("restart", RunState.RUNNING, null, 10, 2, 0, 3, 1, RunStore.JSON.createArrayNode(),
+                            items.stream().map(RunRecord::id).toList(), "2025-03-01T12:00:01Z", null, null, "k8s/bulk-restart"),
+                    job("deploy", RunState.QUEUED, null, null, 0, 0, List.of(), null)));
+            events(dir, "{\"time\":\"2025-03-01T12:00:00Z\",\"state\":\"running\",\"job\":\"restart\",\"job_state\":\"running\"}");
+            open();
+            screen.await("[wf] demo/dep");
+            screen.key(KeyType.Enter);
+            String s = screen.await("the live dashboard", x -> x.contains("── events · live") && x.contains("p pause"), Duration.ofSeconds(20));
+            assertThat(s).contains("running").contains("3/12 done").contains("3 running").containsPattern("restart +running +2/10 ✓2 ✗0  3 running");
+            String bar = s.lines().reduce((a, b) -> b).orElse("");
+            assertThat(bar).contains("p pause").contains("c cancel").doesNotContain("r resume").doesNotContain("a approve");
+
+            // r on a running workflow says why not and writes nothing
+            screen.type("r");
+            screen.await("not paused");
+            assertThat(dir.resolve(Control.FILE)).doesNotExist();
+            // p: the request the supervisor polls
+            screen.type("p");
+            screen.await("pause requested");
+            assertThat(RunStore.JSON.readTree(dir.resolve(Control.FILE).toFile()).path("action").asText()).isEqualTo("pause");
+            assertThat(RunStore.JSON.readTree(dir.resolve(Control.FILE).toFile()).path("by").asText()).isEqualTo("tester via ao tui");
+
+            // the supervisor takes it and pauses: the dashboard follows, and r resumes
+            Files.delete(dir.resolve(Control.FILE));
+            store.write(wf.withState(RunState.PAUSED, "paused: running jobs finish, no new job starts"));
+            s = screen.await("paused: running jobs finish, no new job starts · r resume");
+            assertThat(s.lines().reduce((a, b) -> b).orElse("")).contains("r resume").doesNotContain("p pause");
+            screen.type("r");
+            screen.await("resume requested");
+            assertThat(RunStore.JSON.readTree(dir.resolve(Control.FILE).toFile()).path("action").asText()).isEqualTo("resume");
+
+            // a job waits for approval: a approves that job, after asking
+            Files.delete(dir.resolve(Control.FILE));
+            store.write(wf.withState(RunState.WAITING_APPROVAL, "job deploy: job 'deploy' has approval: true"));
+            writeJobs(dir, List.of(
+                    job("build", RunState.SUCCEEDED, null, null, 1, 0, List.of(build.id()), "built"),
+                    job("deploy", RunState.WAITING_APPROVAL, "job 'deploy' has approval: true", null, 0, 0, List.of(), null)));
+            s = screen.await("waiting for approval: job deploy");
+            assertThat(s.lines().reduce((a, b) -> b).orElse("")).contains("a approve").contains("x reject");
+            screen.type("a");
+            screen.await("Approve job deploy of workflow run " + wf.id());
+            screen.type("y");
+            screen.await("approved run " + wf.id());
+            var decision = RunStore.JSON.readTree(dir.resolve(DetachedRuns.APPROVAL).toFile());
+            assertThat(decision.path("decision").asText()).isEqualTo("approved");
+            assertThat(decision.path("by").asText()).isEqualTo("tester via ao tui");
+
+            // every key is in the help, whatever the bar shows now
+            screen.type("?");
+            s = screen.await("Keys · workflow");
+            assertThat(s).contains("pause").contains("resume").contains("approve").contains("reject").contains("cancel")
+                    .contains("open job");
+            screen.key(KeyType.Escape);
+            // ended, as the supervisor would leave it: nothing is left for the teardown to cancel
+            store.write(wf.withEnd(RunState.CANCELED, 130, "canceled", Instant.now(), null, null, null, null));
+        } finally {
+            supervisor.destroy();
+        }
     }
 }

@@ -1,16 +1,48 @@
 package dev.ao.engine.concurrency;
 
+import dev.ao.engine.AoException;
+import dev.ao.engine.ExitCode;
 import dev.ao.engine.config.AoConfig;
 import dev.ao.engine.workflow.Workflow;
 import dev.ao.engine.workflow.WorkflowRunner;
 
-/** TEMPORARY until ConcurrencyGroups lands. */
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * A workflow's concurrency groups (its own and its jobs') as slots of {@link ConcurrencyGroups}, shared with every
+ * other ao process on the machine. A group without a limit in the workflow takes the config's, else 1.
+ */
 public final class GroupSlots implements WorkflowRunner.Slots {
-    public GroupSlots(AoConfig config) {}
+    private final AoConfig config;
+    private final ConcurrencyGroups groups;
+
+    public GroupSlots(AoConfig config) {
+        this.config = config;
+        this.groups = new ConcurrencyGroups(config.stateDir());
+    }
 
     @Override
     public AutoCloseable acquire(String group, Integer limit, Workflow.OnConflict onConflict, String runId, String label,
-                                 java.util.function.Consumer<String> blocked, java.util.function.BooleanSupplier canceled) {
-        return () -> {};
+                                 Consumer<String> blocked, BooleanSupplier canceled, Runnable onCancelRequest)
+            throws InterruptedException {
+        ConcurrencyGroups.validate(group);
+        int n = limit != null ? limit : config.concurrencyLimit(group, 1);
+        Slot slot;
+        try {
+            slot = groups.acquire(group, n, onConflict, Holder.current(runId, label), (g, holders, position) -> blocked.accept(
+                    (holders.isEmpty() ? "full" : "held by " + String.join(", ", holders.stream().map(Holder::describe).toList()))
+                            + "; number " + position + " in line (limit " + n + ")"), canceled);
+        } catch (AoException e) {
+            if (e.exitCode() == ExitCode.CANCELED) return () -> {};
+            throw e;
+        }
+        slot.onCancelRequest(onCancelRequest);
+        return slot;
+    }
+
+    static List<String> names(List<Holder> hs) {
+        return hs.stream().map(Holder::describe).toList();
     }
 }

@@ -83,4 +83,17 @@ public record AoConfig(Map<String, ConfigValue> values, Optional<Path> projectRo
         }
         return p;
     }
+
+    /** {@code [concurrency.groups.<name>] limit = N}, by group name: each limit with the file:line it was set at. */
+    @SuppressWarnings("unchecked")
+    public Map<String, ConfigValue> concurrencyGroups() {
+        ConfigValue v = values.get(ConfigKey.CONCURRENCY_GROUPS);
+        return v == null ? Map.of() : (Map<String, ConfigValue>) v.value();
+    }
+
+    /** How many runs of {@code group} may run at once: its config table's limit, else {@code fallback}. */
+    public int concurrencyLimit(String group, int fallback) {
+        ConfigValue v = concurrencyGroups().get(group);
+        return v == null ? fallback : (Integer) v.value();
+    }
 }

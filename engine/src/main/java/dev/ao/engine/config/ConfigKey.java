@@ -61,6 +61,9 @@ public record ConfigKey(String name, Type type, Object defaultValue, String help
     /** Not a key: the name under which {@link AoConfig#llmProviders()} keeps the merged {@code [llm.providers.*]} tables. */
     public static final String LLM_PROVIDERS = "llm.providers";
 
+    /** Not a key: the name under which {@link AoConfig#concurrencyGroups()} keeps the {@code [concurrency.groups.*]} tables. */
+    public static final String CONCURRENCY_GROUPS = "concurrency.groups";
+
     public static ConfigKey byName(String name) {
         for (ConfigKey k : ALL) {
             if (k.name.equals(name)) return k;

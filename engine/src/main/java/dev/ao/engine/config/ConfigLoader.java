@@ -188,6 +188,10 @@ public final class ConfigLoader {
                 providers(file, text, e.getValue(), values);
                 continue;
             }
+            if (name.equals(ConfigKey.CONCURRENCY_GROUPS)) {
+                concurrencyGroups(file, text, e.getValue(), values);
+                continue;
+            }
             ConfigKey key = ConfigKey.byName(name);
             if (name.equals(SEED_SANDBOX_MODE)) key = ConfigKey.SANDBOX_MODE;
             int line = lineOf(text, name);
@@ -289,6 +293,50 @@ public final class ConfigLoader {
         values.put(ConfigKey.LLM_PROVIDERS, new ConfigValue(java.util.Collections.unmodifiableMap(merged), where));
     }
 
+    /**
+     * Layers {@code [concurrency.groups.<name>] limit = N} tables onto those known so far (a project's table replaces the
+     * user's for the same group). Group names are folder names under the state dir: the same rule as everywhere.
+     */
+    @SuppressWarnings("unchecked")
+    private static void concurrencyGroups(Path file, String text, JsonNode node, Map<String, ConfigValue> values) {
+        String where = file + lineSuffix(text, ConfigKey.CONCURRENCY_GROUPS);
+        if (!node.isObject()) throw AoException.usage(where + ": key 'concurrency.groups' must be a table of [concurrency.groups.<name>] tables");
+        ConfigValue old = values.get(ConfigKey.CONCURRENCY_GROUPS);
+        Map<String, ConfigValue> merged = new java.util.TreeMap<>(old == null ? Map.of() : (Map<String, ConfigValue>) old.value());
+        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String group = e.getKey();
+            String table = ConfigKey.CONCURRENCY_GROUPS + "." + group;
+            String origin = file + lineSuffix(text, table);
+            if (!dev.ao.engine.concurrency.ConcurrencyGroups.NAME.matcher(group).matches()) {
+                throw AoException.usage(origin + ": concurrency group name '" + group + "' must be 1-100 letters, digits, '.', '_' or '-', "
+                        + "starting with a letter or digit");
+            }
+            if (!e.getValue().isObject()) throw AoException.usage(origin + ": key '" + table + "' must be a table with limit = N");
+            Integer limit = null;
+            String limitAt = origin;
+            Iterator<Map.Entry<String, JsonNode>> fields = e.getValue().fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                String key = table + "." + f.getKey();
+                String at = file + lineSuffix(text, key);
+                if (!f.getKey().equals("limit")) throw AoException.usage(at + ": unknown key '" + key + "' (a concurrency group table holds limit)");
+                JsonNode v = f.getValue();
+                if (!v.isIntegralNumber()) throw wrongType(at, key, "an integer", v);
+                if (!v.canConvertToInt() || v.asInt() < 1 || v.asInt() > dev.ao.engine.concurrency.ConcurrencyGroups.MAX_LIMIT) {
+                    throw AoException.usage(at + ": key '" + key + "' must be from 1 to " + dev.ao.engine.concurrency.ConcurrencyGroups.MAX_LIMIT
+                            + ", got " + v);
+                }
+                limit = v.asInt();
+                limitAt = at;
+            }
+            if (limit == null) throw AoException.usage(origin + ": [" + table + "] needs limit = N (runs of the group at once)");
+            merged.put(group, new ConfigValue(limit, limitAt));
+        }
+        values.put(ConfigKey.CONCURRENCY_GROUPS, new ConfigValue(java.util.Collections.unmodifiableMap(merged), where));
+    }
+
     private static String providerString(String at, String key, JsonNode v) {
         if (!v.isTextual() || v.asText().isBlank()) throw wrongType(at, key, "a non-empty string", v);
         return v.asText().strip();
@@ -301,6 +349,7 @@ public final class ConfigLoader {
 
     private static boolean isTablePrefix(String prefix) {
         if (SEED_SANDBOX_MODE.startsWith(prefix)) return true;
+        if (ConfigKey.CONCURRENCY_GROUPS.startsWith(prefix)) return true;
         for (ConfigKey k : ConfigKey.ALL) if (k.name().startsWith(prefix)) return true;
         for (String k : CODEX_KEYS) if (k.startsWith(prefix)) return true;
         return false;

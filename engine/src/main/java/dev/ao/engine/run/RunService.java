@@ -189,9 +189,11 @@ public final class RunService {
      *
      * @param env {@code AO_ITEM}, {@code AO_INDEX} for a for_each item
      */
-    public record Tree(String parent, String job, Integer item, Integer attempt, Map<String, String> env, String label) {
+    public record Tree(String parent, String job, Integer item, Integer attempt, Map<String, String> env, String label,
+                       List<String> secrets) {
         public Tree {
             env = env == null ? Map.of() : Map.copyOf(env);
+            secrets = secrets == null ? List.of() : List.copyOf(secrets);
         }
     }
 
@@ -269,6 +271,42 @@ public final class RunService {
             // a run waiting for a decision from the store (detached) stops waiting
             Thread t = approving;
             if (t != null) t.interrupt();
+        }
+
+        /** Whether {@link #cancel} was called: a front end waiting for a concurrency slot stops waiting. */
+        public boolean cancelRequested() {
+            return canceled;
+        }
+
+        /**
+         * Recorded {@code blocked}: waiting for a slot of concurrency group {@code group}, {@code detail} says who holds it.
+         * {@link #slotTaken} then {@link #await} go on from here, or {@link #endBeforeStart} ends the run.
+         */
+        public synchronized void blocked(String group, String detail) {
+            if (record.state().terminal()) return;
+            transition(record.withState(RunState.BLOCKED, "waiting for concurrency group '" + group + "': " + detail),
+                    Map.of("group", group, "detail", detail));
+        }
+
+        /** The run holds slot {@code slot} of {@code group}: an event says so, and a blocked run's reason goes. */
+        public synchronized void slotTaken(String group, int slot) {
+            if (record.state().terminal()) return;
+            if (record.state() == RunState.BLOCKED) {
+                record = record.withState(RunState.BLOCKED, null);
+                store.write(record);
+            }
+            try {
+                store.event(record.id(), record.state(), Map.of("group", group, "slot", slot, "concurrency", "acquired"));
+            } catch (AoException e) {
+                listener.warning(e.getMessage());
+            }
+        }
+
+        /** Ends a run that never started: canceled while blocked, or refused a concurrency slot. */
+        public RunRecord endBeforeStart(RunState state, int exitCode, String why) {
+            if (!state.terminal()) throw new IllegalArgumentException(state + " is not an end");
+            finish(state, exitCode, why, Map.of(), null);
+            return record;
         }
 
         private void transition(RunRecord next, Map<String, ?> detail) {
@@ -424,12 +462,14 @@ public final class RunService {
                     store.write(record);
                     List<Path> skip = new ArrayList<>(policy.readOnly());
                     skip.addAll(policy.hidden());
-                    for (Path w : lent) Ownership.lend(w, me.uid(), runAs.get().uid(), skip);
+                    for (Path w : lent) Ownership.lendShared(w, me.uid(), runAs.get().uid(), skip);
                     // bwrap changes into the workspace before it drops root (and every capability that bypasses modes)
                     Ownership.openForSearch(workspace);
                 }
                 List<String> mask = new ArrayList<>(p.params().secretValues());
                 mask.addAll(envResult.secretValues());
+                // the workflow's secret parameters, wherever a with: template put them
+                if (tree != null) mask.addAll(tree.secrets());
                 ProcessSupervisor.Spec spec;
                 DiskQuota quota = new DiskQuota(List.of(workspace, io), limits.maxDisk(), String.valueOf(config.get(ConfigKey.MAX_DISK)));
                 if (p.mode() == SandboxMode.DANGER_FULL_ACCESS) {
@@ -496,7 +536,15 @@ public final class RunService {
             } finally {
                 cgroup.ifPresent(ProcessCgroup::remove);
                 if (dangerParams != null) deleteQuietly(dangerParams);
-                if (runAs.isPresent()) giveBack(lent, runAs.get(), me);
+                if (runAs.isPresent()) {
+                    for (Path w : lent) {
+                        try {
+                            Ownership.takeBackShared(w, runAs.get().uid(), runAs.get().gid(), me.uid(), me.gid());
+                        } catch (IOException e) {
+                            // what could not be taken back stays the sandbox uid's: it is not root's either
+                        }
+                    }
+                }
                 Artifacts.keep(io, runDir);
                 deleteTree(io);
             }

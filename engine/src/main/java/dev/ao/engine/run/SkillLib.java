@@ -79,9 +79,20 @@ public final class SkillLib {
             for (Path e : entries.toList()) {
                 String n = e.getFileName().toString();
                 if (n.equals(FILE) && Files.isRegularFile(e, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+                // another writer's file on its way in (a workflow starts its children at once): not a stranger yet
+                if (n.startsWith("." + FILE + ".") && n.endsWith(".tmp") && young(e)) continue;
                 RunService.deleteTree(e);
                 Files.deleteIfExists(e);
             }
+        }
+    }
+
+    private static boolean young(Path p) {
+        try {
+            return Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant()
+                    .isAfter(java.time.Instant.now().minusSeconds(60));
+        } catch (IOException e) {
+            return false;
         }
     }
 

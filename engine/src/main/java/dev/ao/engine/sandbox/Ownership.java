@@ -20,6 +20,33 @@ import java.util.Map;
 public final class Ownership {
     private Ownership() {}
 
+    /** Runs of this JVM (a workflow's children) that hold each lent path: only the last one out takes it back. */
+    private static final java.util.Map<Path, Integer> HOLDERS = new java.util.HashMap<>();
+
+    /**
+     * {@link #lend} for one run among others of this JVM that may write the same path (a writable root every child
+     * of a workflow gets): counted, so that a child that ends never takes the path back from one still running.
+     */
+    public static synchronized void lendShared(Path root, int from, int to, Collection<Path> skip) throws IOException {
+        Path key = root.toAbsolutePath().normalize();
+        HOLDERS.merge(key, 1, Integer::sum);
+        try {
+            lend(root, from, to, skip);
+        } catch (IOException | RuntimeException e) {
+            HOLDERS.computeIfPresent(key, (k, n) -> n <= 1 ? null : n - 1);
+            throw e;
+        }
+    }
+
+    /** {@link #takeBack} when the last run of this JVM holding {@code root} ends; false while others still hold it. */
+    public static synchronized boolean takeBackShared(Path root, int sandboxUid, int sandboxGid, int owner, int ownerGid) throws IOException {
+        Path key = root.toAbsolutePath().normalize();
+        Integer left = HOLDERS.computeIfPresent(key, (k, n) -> n <= 1 ? null : n - 1);
+        if (left != null) return false;
+        takeBack(root, sandboxUid, sandboxGid, owner, ownerGid);
+        return true;
+    }
+
     /** Gives every entry under {@code root} owned by {@code from} to {@code to} (uid only; groups stay). */
     public static int lend(Path root, int from, int to, Collection<Path> skip) throws IOException {
         return walk(root, skip, (p, uid, gid) -> {

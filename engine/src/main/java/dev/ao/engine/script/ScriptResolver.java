@@ -3,6 +3,7 @@ package dev.ao.engine.script;
 import dev.ao.engine.AoException;
 import dev.ao.engine.skill.Skill;
 import dev.ao.engine.skill.SkillCatalog;
+import dev.ao.engine.workflow.DidYouMean;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,8 +40,21 @@ public final class ScriptResolver {
         if (looksLikePath) throw AoException.usage("no such file: " + p);
         String unloaded = catalog.problems().isEmpty() ? ""
                 : "; " + catalog.problems().size() + " skill(s) could not be loaded, first: " + catalog.problems().get(0);
+        String nearest = nearestSkill(target, catalog);
+        String hint = nearest == null ? "see 'ao skill list'" : "did you mean '" + nearest + "'?";
         throw AoException.usage("no skill or script named '" + target + "' (looked in " + String.join(", ",
-                searched.stream().map(Path::toString).toList()) + "); see 'ao skill list'" + unloaded);
+                searched.stream().map(Path::toString).toList()) + "); " + hint + unloaded);
+    }
+
+    /** The skill id a misspelt target most likely meant: by id, else (a bare name) by the id's last part. */
+    static String nearestSkill(String target, SkillCatalog catalog) {
+        List<String> ids = catalog.all().stream().map(Skill::id).toList();
+        String byId = DidYouMean.nearest(target, ids);
+        if (byId != null || target.contains("/")) return byId;
+        java.util.Map<String, String> byName = new java.util.LinkedHashMap<>();
+        for (String id : ids) byName.putIfAbsent(id.substring(id.lastIndexOf('/') + 1), id);
+        String name = DidYouMean.nearest(target, byName.keySet());
+        return name == null ? null : byName.get(name);
     }
 
     private static ScriptSpec fromPath(Path p) {

@@ -236,6 +236,24 @@ public final class SkillLinter {
     private void lintScriptIfPresent(Path dir, List<Finding> out) {
         Path spec = dir.resolve(ScriptSpecReader.FILE);
         if (Files.isRegularFile(spec)) out.addAll(lintScript(spec));
+        Path wf = dir.resolve(dev.ao.engine.workflow.Workflow.FILE);
+        if (!Files.isRegularFile(spec) && Files.isRegularFile(wf)) out.addAll(lintWorkflow(wf));
+    }
+
+    /** A workflow skill's workflow.yml: schema, needs and cycles, expressions (the skills it uses: 'ao workflow validate'). */
+    public static List<Finding> lintWorkflow(Path file) {
+        List<Finding> out = new ArrayList<>();
+        try {
+            dev.ao.engine.workflow.WorkflowValidator.validate(dev.ao.engine.workflow.WorkflowParser.parse(file), null);
+        } catch (AoException e) {
+            Pattern at = Pattern.compile("^" + Pattern.quote(file.toString()) + ":(\\d+)(?::\\d+)?: (.*)$");
+            for (String l : e.getMessage().split("\n")) {
+                Matcher m = at.matcher(l);
+                if (m.matches()) out.add(new Finding(file, Integer.parseInt(m.group(1)), Severity.ERROR, "workflow", m.group(2)));
+                else out.add(new Finding(file, 0, Severity.ERROR, "workflow", l.startsWith(file + ": ") ? l.substring(file.toString().length() + 2) : l));
+            }
+        }
+        return out;
     }
 
     private static boolean listed(String doc, String id, String name) {

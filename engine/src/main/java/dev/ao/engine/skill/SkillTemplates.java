@@ -189,15 +189,26 @@ public final class SkillTemplates {
         String spec = scriptJson(name, desc, lang.template, lang);
         String script = load(lang.template);
 
+        Map<String, String> files = new java.util.LinkedHashMap<>();
+        files.put(SkillParser.FILE, skillMd);
+        files.put(ScriptSpecReader.FILE, spec);
+        files.put(lang.template, script);
+        createFolder(target, files, lang.template);
+        return new Created(target, List.of(target.resolve(SkillParser.FILE), target.resolve(ScriptSpecReader.FILE), target.resolve(lang.template)));
+    }
+
+    /**
+     * Writes a new skill folder whole or not at all: into a hidden sibling first, renamed into place at the end, so an
+     * error leaves nothing half-written (and the parents it made are removed again).
+     */
+    private void createFolder(Path target, Map<String, String> files, String executable) {
+        String name = target.getFileName().toString();
         List<Path> madeDirs = createParents(target.getParent());
         Path tmp = target.resolveSibling(".ao-new-" + name + "-" + UUID.randomUUID().toString().substring(0, 8));
         try {
             Files.createDirectory(tmp);
-            Files.writeString(tmp.resolve(SkillParser.FILE), skillMd);
-            Files.writeString(tmp.resolve(ScriptSpecReader.FILE), spec);
-            Path s = tmp.resolve(lang.template);
-            Files.writeString(s, script);
-            executable(s);
+            for (Map.Entry<String, String> f : files.entrySet()) Files.writeString(tmp.resolve(f.getKey()), f.getValue());
+            if (executable != null) executable(tmp.resolve(executable));
             moveNew(tmp, target);
         } catch (FileAlreadyExistsException e) {
             cleanup(tmp, madeDirs);
@@ -206,7 +217,6 @@ public final class SkillTemplates {
             cleanup(tmp, madeDirs);
             throw new AoException(ExitCode.FAILED, "cannot create " + target + ": " + e.getMessage());
         }
-        return new Created(target, List.of(target.resolve(SkillParser.FILE), target.resolve(ScriptSpecReader.FILE), target.resolve(lang.template)));
     }
 
     /** The workflow template, in the jar beside the script templates. */
@@ -221,20 +231,10 @@ public final class SkillTemplates {
         String name = id.substring(id.lastIndexOf('/') + 1);
         String skillMd = skillMarkdown(id, desc);
         String wf = render(load(WORKFLOW_TEMPLATE), Map.of("id", id, "name", name, "description", desc), true);
-        List<Path> madeDirs = createParents(target.getParent());
-        Path tmp = target.resolveSibling(".ao-new-" + name + "-" + UUID.randomUUID().toString().substring(0, 8));
-        try {
-            Files.createDirectory(tmp);
-            Files.writeString(tmp.resolve(SkillParser.FILE), skillMd);
-            Files.writeString(tmp.resolve(WORKFLOW_TEMPLATE), wf);
-            moveNew(tmp, target);
-        } catch (FileAlreadyExistsException e) {
-            cleanup(tmp, madeDirs);
-            throw AoException.usage(target + " already exists; pick another name or remove it first");
-        } catch (IOException e) {
-            cleanup(tmp, madeDirs);
-            throw new AoException(ExitCode.FAILED, "cannot create " + target + ": " + e.getMessage());
-        }
+        Map<String, String> files = new java.util.LinkedHashMap<>();
+        files.put(SkillParser.FILE, skillMd);
+        files.put(WORKFLOW_TEMPLATE, wf);
+        createFolder(target, files, null);
         return new Created(target, List.of(target.resolve(SkillParser.FILE), target.resolve(WORKFLOW_TEMPLATE)));
     }
 

@@ -26,6 +26,8 @@ final class CelEnvironment {
 
     /** The longest text inside one {@code ${{ }}}. */
     static final int MAX_EXPRESSION_CHARS = 4096;
+    /** Brackets inside brackets; also keeps the parser's recursion far from the end of a thread's stack. */
+    static final int MAX_NESTING = 32;
     /** Loop turns of all comprehensions (map, filter, exists...) in one evaluation, nested ones multiplied out. */
     static final int MAX_ITERATIONS = 100_000;
     /** Work units of one evaluation: one per node evaluated plus the size of each value it yields (see Cost). */

@@ -4,11 +4,11 @@ import java.util.Collection;
 import java.util.Locale;
 
 /** The known name a misspelt one most likely meant: {@code neds} -> {@code needs}, {@code runs-on} -> {@code runs_on}. */
-final class DidYouMean {
+public final class DidYouMean {
     private DidYouMean() {}
 
     /** The closest of {@code known} within two edits (ignoring case, and '-' for '_'), or null. */
-    static String nearest(String name, Collection<String> known) {
+    public static String nearest(String name, Collection<String> known) {
         String n = normal(name);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;

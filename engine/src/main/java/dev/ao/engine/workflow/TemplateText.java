@@ -59,6 +59,24 @@ final class TemplateText {
         return -1;
     }
 
+    /** How deeply brackets nest in an expression, strings skipped: CEL's parser recurses a dozen frames per level. */
+    static int nesting(String expr) {
+        int depth = 0, max = 0;
+        for (int i = 0; i < expr.length(); ) {
+            char c = expr.charAt(i);
+            if (c == '\'' || c == '"') {
+                int after = afterString(expr, i);
+                if (after < 0) return max;
+                i = after;
+                continue;
+            }
+            if (c == '(' || c == '[' || c == '{') max = Math.max(max, ++depth);
+            else if ((c == ')' || c == ']' || c == '}') && depth > 0) depth--;
+            i++;
+        }
+        return max;
+    }
+
     /** The index after the CEL string literal whose quote is at {@code q}; -1 when it does not end. */
     private static int afterString(String s, int q) {
         char quote = s.charAt(q);

@@ -53,6 +53,8 @@ public final class WorkflowRunner {
     public static final String CHILDREN = "children.jsonl";
     public static final String COPY = "workflow.yml";
     private static final long POLL_MS = 200;
+    /** Child runs one for_each may start: a list from a hostile output must not become a million runs. */
+    public static final int MAX_ITEMS = 10_000;
 
     /** What the front end hears; called from several threads. */
     public interface Listener extends RunListener {
@@ -90,10 +92,10 @@ public final class WorkflowRunner {
     public interface Slots {
         /** @param limit the workflow's own limit for the group; null: the config's, else 1 */
         AutoCloseable acquire(String group, Integer limit, Workflow.OnConflict onConflict, String runId, String label,
-                              java.util.function.Consumer<String> blocked, java.util.function.BooleanSupplier canceled)
-                throws InterruptedException;
+                              java.util.function.Consumer<String> blocked, java.util.function.BooleanSupplier canceled,
+                              Runnable onCancelRequest) throws InterruptedException;
 
-        Slots NONE = (g, l, c, id, label, b, x) -> () -> {};
+        Slots NONE = (g, l, c, id, label, b, x, r) -> () -> {};
     }
 
     private final RunService service;
@@ -312,9 +314,13 @@ public final class WorkflowRunner {
                     wfSlot = acquire(wf.concurrency(), null, s -> transition(RunState.BLOCKED, s, Map.of("group", s)));
                 } catch (Expressions.ExpressionException e) {
                     cancel(RunState.FAILED, wf.lines().at("/concurrency/group") + e.getMessage());
+                } catch (AoException e) {
+                    // on_conflict: fail, or a group name a template made unusable
+                    cancel(e.exitCode() == ExitCode.REFUSED ? RunState.REJECTED : RunState.FAILED, e.getMessage());
                 }
                 if (wfSlot == null) return finish();
             }
+            if (wf.approvalRequired() && opt.parent() == null && !approveWorkflow()) return finish();
             transition(RunState.RUNNING, null, Map.of());
             long deadline = wf.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + TimeUnit.SECONDS.toNanos(wf.timeout());
             long lastWrite = 0;
@@ -341,6 +347,8 @@ public final class WorkflowRunner {
             awaitChildren();
             throw e;
         } finally {
+            // a canceled child ends within the kill grace: its own record is written before this run's
+            if (canceled) awaitChildren();
             pool.shutdownNow();
             if (wfSlot != null) closeQuietly(wfSlot);
         }
@@ -360,18 +368,18 @@ public final class WorkflowRunner {
             cancelState = as;
             cancelReason = why;
             for (Job j : jobs.values()) {
-                if (j.state == RunState.QUEUED) j.end(as == RunState.TIMED_OUT ? RunState.CANCELED : as == RunState.REJECTED ? RunState.CANCELED : RunState.CANCELED, why);
+                // a job waiting for a person or a slot ends now: a prompt at a terminal cannot be interrupted
+                if (j.state == RunState.QUEUED || j.state == RunState.WAITING_APPROVAL || j.state == RunState.BLOCKED) {
+                    j.end(RunState.CANCELED, why);
+                }
             }
             wake.signalAll();
         } finally {
             lock.unlock();
         }
+        // no thread is interrupted: a child's await must go on to record its end; every other wait polls the flag
         for (RunService.Active a : active) a.cancel();
         for (WorkflowRunner w : nestedRuns) w.cancel();
-        for (Job j : jobs.values()) {
-            Thread t = j.thread;
-            if (t != null) t.interrupt();
-        }
         changed();
     }
 
@@ -531,14 +539,19 @@ public final class WorkflowRunner {
                 j.state = RunState.RUNNING;
                 j.reason = null;
             }
-            if (j.def.approval() && !gate(j, "job '" + j.def.id() + "' has approval: true")) return;
             List<?> items = null;
             Expressions.Template fe = forEach.get(j.def.id());
             if (fe != null) {
                 items = fe.list(scope(j, null, null, 1));
+                if (items.size() > MAX_ITEMS) {
+                    throw new Expressions.ExpressionException("for_each gave " + items.size() + " items; at most " + MAX_ITEMS
+                            + " child runs per job (split the list, or do the loop inside one script)");
+                }
                 j.items = items.size();
                 changed();
             }
+            // nothing to fan out over: nothing to approve
+            if (j.def.approval() && (items == null || !items.isEmpty()) && !gate(j, "job '" + j.def.id() + "' has approval: true")) return;
             if (items == null) {
                 runItem(j, null, null);
             } else {
@@ -546,8 +559,14 @@ public final class WorkflowRunner {
                 List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
                 for (int i = 0; i < items.size(); i++) {
                     waitWhilePaused();
-                    if (canceled) break;
-                    width.acquire();
+                    if (canceled || j.groupCanceled) break;
+                    if (!acquireUnlessCanceled(width, j)) break;
+                    if (paused) {
+                        // paused while this waited for a free place: start nothing new
+                        width.release();
+                        i--;
+                        continue;
+                    }
                     final Object item = items.get(i);
                     final int index = i;
                     futures.add(pool.submit(() -> {
@@ -566,11 +585,11 @@ public final class WorkflowRunner {
                     }
                 }
             }
-            j.conclude(canceled, cancelReason);
+            j.conclude(canceled || j.groupCanceled, j.groupCanceled ? j.reason : cancelReason);
         } catch (Expressions.ExpressionException e) {
             j.end(RunState.FAILED, e.getMessage());
         } catch (InterruptedException e) {
-            j.end(RunState.CANCELED, cancelReason != null ? cancelReason : "canceled");
+            j.end(RunState.CANCELED, j.groupCanceled ? j.reason : cancelReason != null ? cancelReason : "canceled");
         } catch (AoException e) {
             j.end(e.exitCode() == ExitCode.REFUSED ? RunState.REJECTED : RunState.FAILED, e.getMessage());
         } catch (RuntimeException e) {
@@ -587,6 +606,13 @@ public final class WorkflowRunner {
         }
     }
 
+    private boolean acquireUnlessCanceled(Semaphore width, Job j) throws InterruptedException {
+        while (!canceled && !j.groupCanceled) {
+            if (width.tryAcquire(POLL_MS, TimeUnit.MILLISECONDS)) return true;
+        }
+        return false;
+    }
+
     private void waitWhilePaused() throws InterruptedException {
         while (paused && !canceled) Thread.sleep(POLL_MS);
     }
@@ -598,14 +624,39 @@ public final class WorkflowRunner {
         Integer limit = c.limit();
         Workflow.OnConflict on = c.onConflict() == null ? Workflow.OnConflict.QUEUE : c.onConflict();
         String label = record.label() + (j == null ? "" : "/" + j.def.id());
+        // cancel-in-progress from another run of the group: the whole workflow, or only this job's runs
+        Runnable onCancel = j == null ? () -> cancel(RunState.CANCELED, "canceled: another run of concurrency group '" + group
+                + "' took over (cancel-in-progress)") : () -> j.cancelByGroup(group);
         AutoCloseable slot = slots.acquire(group, limit, on, record.id(), label,
                 s -> blocked.accept("waiting for a slot of concurrency group '" + group + "': " + s),
-                () -> canceled);
+                () -> canceled || (j != null && j.groupCanceled), onCancel);
         if (canceled) {
             closeQuietly(slot);
             return null;
         }
         return slot;
+    }
+
+    /** {@code risk: approval_required} on the workflow: one decision before any job starts. */
+    private boolean approveWorkflow() throws InterruptedException {
+        String why = "workflow says risk: approval_required";
+        Approver.Decision d;
+        if (opt.approve()) {
+            d = new Approver.Decision(true, "--approve (" + System.getenv().getOrDefault("USER", "unknown user") + ")");
+        } else {
+            transition(RunState.WAITING_APPROVAL, why, Map.of());
+            try {
+                d = approver.decide(new Approver.Request(record.id(), record.label(), params.masked(),
+                        opt.sandbox() != null ? opt.sandbox() : config.sandboxMode(), !Boolean.FALSE.equals(opt.network()) && config.networkAccess(),
+                        wf.jobs().values().stream().map(j -> j.id() + ": " + (j.inline() ? "run (" + j.shell() + ")" : "uses " + j.uses())).toList(), why));
+            } finally {
+                dev.ao.engine.run.DetachedRuns.clearDecision(store, record.id());
+            }
+        }
+        record = record.withApproval(new RunRecord.Approval(d.approved() ? "approved" : "rejected", d.by(), Instant.now().toString()));
+        if (d.approved()) return true;
+        cancel(RunState.REJECTED, d.reason() != null ? d.reason() : "rejected by " + d.by());
+        return false;
     }
 
     /** A person decides once per job; the decision holds for every item and attempt. */
@@ -655,8 +706,8 @@ public final class WorkflowRunner {
     private void runItem(Job j, Object item, Integer index) {
         Workflow.Retry retry = j.def.retry() == null ? Workflow.Retry.NONE : j.def.retry();
         for (int attempt = 1; ; attempt++) {
-            if (canceled) {
-                j.itemEnded(index, null, RunState.CANCELED, cancelReason);
+            if (canceled || j.groupCanceled) {
+                j.itemEnded(index, null, RunState.CANCELED, canceled ? cancelReason : j.reason);
                 return;
             }
             RunRecord r;
@@ -669,7 +720,7 @@ public final class WorkflowRunner {
                 j.itemEnded(index, null, RunState.CANCELED, cancelReason != null ? cancelReason : "canceled");
                 return;
             }
-            boolean again = attempt < retry.attempts() && !canceled && retries(retry, r);
+            boolean again = attempt < retry.attempts() && !canceled && !j.groupCanceled && retries(retry, r);
             if (!again) {
                 j.itemEnded(index, r, r.state(), r.reason());
                 return;
@@ -678,9 +729,15 @@ public final class WorkflowRunner {
             store.event(record.id(), RunState.RUNNING, retryDetail(j, index, attempt + 1, wait, r));
             j.retrying(attempt + 1);
             try {
-                Thread.sleep(wait);
+                long end = System.nanoTime() + wait * 1_000_000L;
+                while (System.nanoTime() < end && !canceled && !j.groupCanceled) {
+                    Thread.sleep(Math.max(1, Math.min(POLL_MS, (end - System.nanoTime()) / 1_000_000L)));
+                }
             } catch (InterruptedException e) {
-                j.itemEnded(index, r, RunState.CANCELED, cancelReason != null ? cancelReason : "canceled");
+                Thread.currentThread().interrupt();
+            }
+            if (canceled || j.groupCanceled) {
+                j.itemEnded(index, r, RunState.CANCELED, canceled ? cancelReason : j.reason);
                 return;
             }
         }
@@ -722,7 +779,7 @@ public final class WorkflowRunner {
         String target = j.def.inline() ? inlineScript(j.def).toString() : j.def.uses();
         RunRequest req = new RunRequest(target, List.of(), j.def.timeout(), opt.sandbox(), opt.network(), null, false,
                 true, opt.cwd(), null, pairs, opt.allowRead(), opt.allowWrite(), List.of(), opt.origin());
-        RunService.Prepared p = service.prepare(req);
+        RunService.Prepared p = hideSecrets(service.prepare(req));
         if (p.spec().approvalRequired() && !gate(j, "its skill says risk: approval_required")) {
             throw AoException.refused(j.reason);
         }
@@ -736,10 +793,35 @@ public final class WorkflowRunner {
         }
         env.put("AO_WORKFLOW_RUN_ID", record.id());
         env.put("AO_JOB", j.def.id());
-        RunService.Active a = service.start(p, Approver.NOBODY, listener,
+        if (j.groupCanceled) throw new InterruptedException("canceled by its concurrency group");
+        // the workflow's max_parallel: child runs at once across all its jobs
+        while (!global.tryAcquire(POLL_MS, TimeUnit.MILLISECONDS)) {
+            if (canceled || j.groupCanceled) throw new InterruptedException("canceled");
+        }
+        RunService.Active a;
+        try {
+            a = startChild(j, p, index, attempt, env);
+        } catch (RuntimeException e) {
+            global.release();
+            throw e;
+        }
+        try {
+            return awaitChild(j, a, attempt);
+        } finally {
+            global.release();
+        }
+    }
+
+    private RunService.Active startChild(Job j, RunService.Prepared p, Integer index, int attempt, Map<String, String> env) {
+        return service.start(p, Approver.NOBODY, listener,
                 new RunService.Tree(record.id(), j.def.id(), index, attempt, env,
-                        record.label() + " · " + j.def.id() + (index == null ? "" : "[" + index + "]")));
+                        record.label() + " · " + j.def.id() + (index == null ? "" : "[" + index + "]"), params.secretValues()));
+    }
+
+    private RunRecord awaitChild(Job j, RunService.Active a, int attempt) throws InterruptedException {
+        Integer index = a.record().item();
         active.add(a);
+        j.actives.add(a);
         try {
             j.childStarted(a.id(), attempt);
             appendChild(a.id(), j.def.id(), index, attempt);
@@ -749,6 +831,7 @@ public final class WorkflowRunner {
             return a.await();
         } finally {
             active.remove(a);
+            j.actives.remove(a);
             j.running.decrementAndGet();
             changed();
         }
@@ -790,6 +873,23 @@ public final class WorkflowRunner {
             j.running.decrementAndGet();
             changed();
         }
+    }
+
+    /**
+     * A child's parameter that carries a secret of the workflow's (a with: template read params.token) is secret in
+     * the child too, whatever the child's schema says: masked in its params.json, run.json, logs and summary.
+     */
+    private RunService.Prepared hideSecrets(RunService.Prepared p) {
+        List<String> secrets = params.secretValues().stream().filter(x -> !x.isEmpty()).toList();
+        if (secrets.isEmpty()) return p;
+        Set<String> keys = new java.util.HashSet<>(p.params().secrets());
+        p.params().values().fields().forEachRemaining(e -> {
+            String v = e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString();
+            for (String x : secrets) if (v.contains(x)) keys.add(e.getKey());
+        });
+        if (keys.equals(p.params().secrets())) return p;
+        return new RunService.Prepared(p.request(), p.spec(), new BoundParameters(p.params().values(), keys), p.interpreter(),
+                p.mode(), p.network(), p.timeoutSeconds(), p.approvalWhy(), p.bwrap(), p.prlimit(), p.setpriv());
     }
 
     /** A {@code with:} value as {@code -p} pairs: lists repeat the key, maps are JSON; taken literally, never as @FILE. */
@@ -875,6 +975,12 @@ public final class WorkflowRunner {
         root.put("workflow", wf.name());
         root.put("file", wf.file().toString());
         root.put("sha256", Hashes.sha256(wf.file()));
+        // what every child ran with: a resume in another process runs the rest the same way
+        ObjectNode o = root.putObject("options");
+        if (opt.sandbox() != null) o.put("sandbox", opt.sandbox());
+        if (opt.network() != null) o.put("network", opt.network());
+        opt.allowRead().forEach(x -> o.withArray("allow_read").add(x.toString()));
+        opt.allowWrite().forEach(x -> o.withArray("allow_write").add(x.toString()));
         ArrayNode arr = root.putArray("jobs");
         for (Job j : jobs.values()) arr.add(RunStore.JSON.valueToTree(j.snapshot()));
         RunStore.writeAtomically(dir.resolve(JOBS), RunStore.toJson(root));
@@ -886,8 +992,8 @@ public final class WorkflowRunner {
         int exit;
         List<String> failed = new ArrayList<>();
         for (Job j : jobs.values()) {
-            if ((j.state == RunState.FAILED || j.state == RunState.TIMED_OUT || j.state == RunState.INTERRUPTED)
-                    && !j.def.continueOnError()) failed.add(j.def.id());
+            if ((j.state == RunState.FAILED || j.state == RunState.TIMED_OUT || j.state == RunState.INTERRUPTED
+                    || j.state == RunState.CANCELED) && !j.def.continueOnError()) failed.add(j.def.id());
         }
         if (canceled) {
             state = cancelState;
@@ -918,6 +1024,17 @@ public final class WorkflowRunner {
             summary = table();
             listener.warning("summary/outputs: " + e.getMessage());
         }
+        if (state == RunState.SUCCEEDED && wf.outputsSchema() != null) {
+            List<String> wrong = dev.ao.engine.run.OutputsCheck.problems(wf.outputsSchema(), outputs, wf.file().toString());
+            if (!wrong.isEmpty()) {
+                state = RunState.FAILED;
+                exit = 1;
+                why = "outputs do not match outputs_schema: " + String.join("; ", wrong);
+            }
+        }
+        List<String> secrets = params.secretValues();
+        summary = dev.ao.engine.exec.MaskingOutputStream.mask(summary, secrets);
+        outputs.replaceAll((k, v) -> dev.ao.engine.exec.MaskingOutputStream.mask(v, secrets));
         dev.ao.engine.run.Summary s = dev.ao.engine.run.Summary.bound(summary, record.id());
         try {
             RunStore.writeAtomically(dir.resolve(RunStore.SUMMARY), s.full().getBytes(StandardCharsets.UTF_8));
@@ -967,6 +1084,8 @@ public final class WorkflowRunner {
         volatile String reason;
         volatile Integer items;
         volatile Boolean approved;
+        volatile boolean groupCanceled;
+        final Set<RunService.Active> actives = ConcurrentHashMap.newKeySet();
         volatile Thread thread;
         final AtomicInteger ok = new AtomicInteger();
         final AtomicInteger bad = new AtomicInteger();
@@ -1007,6 +1126,13 @@ public final class WorkflowRunner {
                     itemOutputs.put(i, m);
                 }
             }
+        }
+
+        /** Another run of the job's concurrency group asked for the slot (cancel-in-progress): this job's runs end. */
+        void cancelByGroup(String group) {
+            groupCanceled = true;
+            reason = "canceled: another run of concurrency group '" + group + "' took over (cancel-in-progress)";
+            for (RunService.Active a : actives) a.cancel();
         }
 
         void begin() {
@@ -1050,10 +1176,10 @@ public final class WorkflowRunner {
             changed();
         }
 
-        void itemFailed(int index, String why) {
+        void itemFailed(Integer index, String why) {
             bad.incrementAndGet();
-            if (index >= 0) itemOutputs.putIfAbsent(index, Map.of());
-            reason = (index >= 0 ? "item " + index + ": " : "") + why;
+            if (index != null && index >= 0) itemOutputs.putIfAbsent(index, Map.of());
+            reason = (index != null && index >= 0 ? "item " + index + ": " : "") + why;
             lastChildState = RunState.FAILED;
             changed();
         }
@@ -1074,6 +1200,7 @@ public final class WorkflowRunner {
         }
 
         Object outputsValue() {
+            if (items == null && def.forEach() != null) return new ArrayList<>();
             if (items == null) return new LinkedHashMap<>(outputs);
             List<Object> list = new ArrayList<>();
             for (int i = 0; i < items; i++) list.add(new LinkedHashMap<>(itemOutputs.getOrDefault(i, Map.of())));

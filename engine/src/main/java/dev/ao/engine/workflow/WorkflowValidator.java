@@ -30,6 +30,7 @@ public final class WorkflowValidator {
 
     private WorkflowValidator() {}
 
+    /** @param catalog the skills jobs may use; null checks everything but them (a linter looking at one folder) */
     public static Checked validate(Workflow wf, Supplier<SkillCatalog> catalog) {
         WorkflowGraph graph = WorkflowGraph.of(wf);   // unknown needs and cycles: nothing else is sound without a graph
         List<String> problems = new ArrayList<>();
@@ -43,7 +44,7 @@ public final class WorkflowValidator {
             }
             if (j.inline()) {
                 if (j.outputsSchema() != null) declaredOutputs.put(j.id(), j.outputsSchema());
-            } else {
+            } else if (catalog != null) {
                 Optional<Skill> s = catalog.get().find(j.uses());
                 if (s.isEmpty()) {
                     problems.add(wf.lines().at(at + "/uses") + "jobs." + j.id() + ".uses: no skill named '" + j.uses() + "' (see 'ao skill list')");

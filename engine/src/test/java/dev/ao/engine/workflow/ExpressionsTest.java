@@ -316,6 +316,15 @@ class ExpressionsTest {
     }
 
     @Test
+    void deepNestingAndLongChainsAreRefusedBeforeTheyReachTheStack() {
+        assertThat(compileError("${{ " + "(".repeat(200) + "1" + ")".repeat(200) + " }}", Expect.ANY))
+                .endsWith("brackets nest more than 32 deep");
+        assertThat(compileError("${{ '" + "(".repeat(30) + "' + " + "[".repeat(20) + "1" + "]".repeat(20) + "[0] }}", Expect.ANY))
+                .contains("no matching overload");   // brackets inside strings do not count
+        assertThat(compileError("${{ 1" + "+1".repeat(300) + " }}", Expect.ANY)).contains("too many operations chained");
+    }
+
+    @Test
     void aJobPickedAtRunTimeIsRefusedBecauseNeedsCannotBeChecked() {
         assertThat(compileError("${{ jobs[params.which].result }}", Expect.ANY)).contains("read a job as jobs.<id>");
         assertThat(compileError("${{ size(jobs) }}", Expect.ANY)).contains("read a job as jobs.<id>");

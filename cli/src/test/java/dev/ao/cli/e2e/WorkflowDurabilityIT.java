@@ -58,7 +58,6 @@ class WorkflowDurabilityIT {
         records = new WorkflowRecords(project);
         own = new OwnProcesses();
         project.write("durable.yml", WORKFLOW);
-        WorkflowRecords.warm(project);
     }
 
     @AfterEach

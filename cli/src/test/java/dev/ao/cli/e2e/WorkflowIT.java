@@ -39,7 +39,6 @@ class WorkflowIT {
         project = TestProject.create("workflow");
         records = new WorkflowRecords(project);
         own = new OwnProcesses();
-        WorkflowRecords.warm(project);
     }
 
     @AfterEach

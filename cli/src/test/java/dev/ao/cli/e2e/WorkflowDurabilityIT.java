@@ -58,7 +58,6 @@ class WorkflowDurabilityIT {
         records = new WorkflowRecords(project);
         own = new OwnProcesses();
         project.write("durable.yml", WORKFLOW);
-        WorkflowRecords.warm(project);
     }
 
     @AfterEach
@@ -141,7 +140,7 @@ class WorkflowDurabilityIT {
         lost.path("jobs").forEach(j -> states.put(j.path("id").asText(), j.path("state").asText()));
         assertThat(states).containsEntry("a", "succeeded").containsEntry("a2", "succeeded").containsEntry("b", "interrupted")
                 .containsEntry("c", "queued");
-        Map<String, Integer> before = listedChildCounts(id);
+        Map<String, Integer> before = childCounts(id);
         assertThat(before).isEqualTo(Map.of("a", 1, "a2", 1, "b", 1));
 
         // b was running and is not idempotent: refused, and the refusal names it
@@ -168,7 +167,6 @@ class WorkflowDurabilityIT {
         JsonNode done = records.run(id);
         assertThat(done.path("state").asText()).isEqualTo("succeeded");
         assertThat(done.path("exit_code").asInt()).isZero();
-        assertThat(records.show(id).path("state").asText()).isEqualTo("succeeded");
     }
 
     @Test

@@ -192,44 +192,6 @@ final class WorkflowRecords {
         return b.toString();
     }
 
-    private static Path warmLib;
-
-    /**
-     * Gives a fresh project the helper library ao writes into its store on the first run ({@code .ao/lib}), copied
-     * from a store warmed once per test JVM: the first child runs of a fresh store write it at the same time and can
-     * fail each other (see {@code WorkflowIT#theFirstParallelRunsOfAFreshStoreAllStart}); the other tests are about
-     * something else.
-     */
-    static synchronized void warm(TestProject project) {
-        try {
-            if (warmLib == null) {
-                TestProject seed = TestProject.create("wf-warm");
-                seed.script("warm.sh", "#!/bin/bash\necho warm\n");
-                Ao.Result r = seed.ao().run(120, "run", "warm.sh");
-                if (r.exit() != 0) throw new AssertionError("warming a store: " + r);
-                Path lib = seed.root().resolve(".ao/lib");
-                Path keep = Files.createTempDirectory(seed.base().getParent(), "wf-warm-lib");
-                copyTree(lib, keep);
-                warmLib = keep;
-                seed.close();
-            }
-            copyTree(warmLib, project.root().resolve(".ao/lib"));
-            project.giveToItUser();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (var s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) Files.createDirectories(t);
-                else Files.copy(p, t, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-            }
-        }
-    }
-
     static JsonNode read(Path f) {
         try {
             return JSON.readTree(f.toFile());

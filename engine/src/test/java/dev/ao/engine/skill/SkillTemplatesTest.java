@@ -66,6 +66,25 @@ class SkillTemplatesTest {
     }
 
     @Test
+    void newWorkflowSkillIsAWorkflowThatValidatesAndLintsClean() throws Exception {
+        SkillTemplates.Created c = templates.newWorkflowSkill(tmp.resolve("skills"), "ops/rotate-nodes", "Rotate every \"node\": one by one");
+        Path dir = tmp.resolve("skills/ops/rotate-nodes");
+        assertThat(c.files()).containsExactly(dir.resolve("SKILL.md"), dir.resolve("workflow.yml"));
+        SkillCatalog cat = SkillCatalog.scan(List.of(new SkillCatalog.Root(tmp.resolve("skills"), null)));
+        Skill s = cat.find("ops/rotate-nodes").orElseThrow();
+        assertThat(s.runnable()).isTrue();
+        assertThat(s.workflow()).isTrue();
+        dev.ao.engine.workflow.Workflow wf = dev.ao.engine.workflow.WorkflowParser.parse(dir.resolve("workflow.yml"));
+        assertThat(wf.name()).isEqualTo("rotate-nodes");
+        assertThat(wf.description()).isEqualTo("Rotate every \"node\": one by one");
+        assertThat(wf.jobs().keySet()).containsExactly("collect", "process", "report");
+        dev.ao.engine.workflow.WorkflowValidator.validate(wf, () -> cat);
+        SkillLinter.Report r = new SkillLinter(SkillLinter.Options.defaults()).lint(List.of(tmp.resolve("skills")));
+        assertThat(r.findings()).isEmpty();
+        assertThat(leftovers(tmp)).isEmpty();
+    }
+
+    @Test
     void bashAndJsSkillsPointScriptJsonAtTheirScript() throws Exception {
         for (SkillTemplates.Lang lang : List.of(SkillTemplates.Lang.BASH, SkillTemplates.Lang.JS)) {
             templates.newSkill(tmp.resolve("skills"), "demo-" + lang.id, null, lang);

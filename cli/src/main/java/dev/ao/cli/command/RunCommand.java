@@ -23,6 +23,7 @@ import dev.ao.engine.run.RunRequest;
 import dev.ao.engine.run.RunService;
 import dev.ao.engine.run.RunState;
 import dev.ao.engine.script.MissingSecretsException;
+import dev.ao.engine.script.ParameterBinder;
 import dev.ao.engine.workflow.Workflow;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -277,10 +278,7 @@ public final class RunCommand implements Callable<Integer> {
         dev.ao.cli.workflow.WorkflowRun.Prepared prepared = wr.prepare(req);
         if (detach) {
             List<String> read = new ArrayList<>();
-            prepared.params().values().fields().forEachRemaining(e -> {
-                if (e.getValue().isArray()) e.getValue().forEach(v -> read.add(e.getKey() + "=" + (v.isTextual() ? v.asText() : v.toString())));
-                else read.add(e.getKey() + "=" + (e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
-            });
+            prepared.params().values().fields().forEachRemaining(e -> read.addAll(ParameterBinder.pairsOf(e.getKey(), e.getValue())));
             String id = DetachedRuns.launchWorkflow(ctx.store(), wt.skill() != null ? wt.skill() : target, wt.skill(), wt.file(),
                     prepared.params().masked(), List.of(), read, childCommand(), ctx.cwd(), ctx.env());
             if (output.json()) {

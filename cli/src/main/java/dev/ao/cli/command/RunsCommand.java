@@ -508,12 +508,7 @@ public final class RunsCommand implements Runnable {
             if (target.parent() != null && !target.state().terminal()) {
                 // one job's run: its workflow's supervisor stops that child only, and the workflow goes on with its result
                 dev.ao.engine.workflow.Control.cancelChild(ctx.store().dir(target.id()), ctx.env().getOrDefault("USER", "unknown"));
-                long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                RunRecord now = target;
-                while (!now.state().terminal() && System.nanoTime() < end) {
-                    Thread.sleep(100);
-                    now = ctx.store().read(target.id()).orElse(now);
-                }
+                RunRecord now = awaitState(ctx, target.id(), RunState::terminal);
                 spec.commandLine().getOut().println(now.id() + " " + now.state().id());
                 return now.state() == RunState.CANCELED || now.state() == RunState.LOST ? 0 : 1;
             }
@@ -691,8 +686,7 @@ public final class RunsCommand implements Runnable {
                     if (given.contains(e.getKey())) return;
                     com.fasterxml.jackson.databind.JsonNode v = e.getValue();
                     if (v.isTextual() && "***".equals(v.asText())) secrets.add(e.getKey());
-                    else if (v.isArray()) v.forEach(i -> literal.add(e.getKey() + "=" + (i.isValueNode() ? i.asText() : i.toString())));
-                    else if (!v.isNull()) literal.add(e.getKey() + "=" + (v.isValueNode() ? v.asText() : v.toString()));
+                    else literal.addAll(dev.ao.engine.script.ParameterBinder.pairsOf(e.getKey(), v));
                 });
             }
             if (!secrets.isEmpty()) {

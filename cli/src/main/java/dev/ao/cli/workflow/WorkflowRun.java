@@ -98,13 +98,8 @@ public final class WorkflowRun {
         if (old.params() != null) {
             old.params().fields().forEachRemaining(e -> {
                 if (given.contains(e.getKey())) return;
-                if ("***".equals(e.getValue().asText())) {
-                    missing.add(e.getKey());
-                } else if (e.getValue().isArray()) {
-                    e.getValue().forEach(v -> literal.add(e.getKey() + "=" + (v.isTextual() ? v.asText() : v.toString())));
-                } else {
-                    literal.add(e.getKey() + "=" + (e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
-                }
+                if ("***".equals(e.getValue().asText())) missing.add(e.getKey());
+                else literal.addAll(ParameterBinder.pairsOf(e.getKey(), e.getValue()));
             });
         }
         if (!missing.isEmpty()) {

@@ -39,6 +39,18 @@ public final class ParameterBinder {
     /** The most a {@code -p k=@FILE} reads: a parameter is a value, not a data set (pass a path for that). */
     public static final int MAX_FILE_VALUE = 1 << 20;
 
+    /**
+     * A bound value back as {@code -p} pairs that bind to it again: an array repeats the key, scalars are their text,
+     * objects JSON; null gives none. What a rerun, a resume and a detached workflow hand on.
+     */
+    public static List<String> pairsOf(String key, JsonNode v) {
+        List<String> out = new java.util.ArrayList<>();
+        if (v == null || v.isNull()) return out;
+        if (v.isArray()) v.forEach(i -> out.add(key + "=" + (i.isValueNode() ? i.asText() : i.toString())));
+        else out.add(key + "=" + (v.isValueNode() ? v.asText() : v.toString()));
+        return out;
+    }
+
     public static BoundParameters bind(ScriptSpec spec, List<String> pairs) {
         return bind(spec, parsePairs(pairs));
     }

@@ -43,8 +43,33 @@ public final class SkillCatalog {
 
     /** Scans the roots; {@code earlier} are problems found before scanning (a git source that could not be cloned). */
     public static SkillCatalog scan(List<Root> roots, List<String> earlier) {
+        return scan(roots, earlier, null);
+    }
+
+    /**
+     * As {@link #scan(List, List)}, then the skills of {@code fallback} (the bundled library, may be null) whose
+     * ids no root has: shadowed by a root's skill of the same id without a conflict.
+     */
+    public static SkillCatalog scan(List<Root> roots, List<String> earlier, Path fallback) {
         SkillCatalog c = new SkillCatalog(roots);
         c.problems.addAll(earlier);
+        c.add(roots);
+        if (fallback != null && Files.isDirectory(fallback)) {
+            for (Path dir : skillDirs(fallback)) {
+                String id = fallback.relativize(dir).toString().replace('\\', '/');
+                if (id.isEmpty() || c.byId.containsKey(id)) continue;
+                try {
+                    c.byId.put(id, SkillParser.read(dir, id, null));
+                } catch (AoException e) {
+                    c.problems.add(e.getMessage());
+                }
+            }
+        }
+        return c;
+    }
+
+    private void add(List<Root> roots) {
+        SkillCatalog c = this;
         for (Root root : roots) {
             if (!Files.isDirectory(root.dir())) continue;
             for (Path dir : skillDirs(root.dir())) {
@@ -63,7 +88,6 @@ public final class SkillCatalog {
                 }
             }
         }
-        return c;
     }
 
     /** Folders never searched for skills or scripts: hidden ones (.git), node_modules, __pycache__. */

@@ -161,7 +161,10 @@ public final class SkillSources {
         return out;
     }
 
-    /** The catalog ao uses: {@code [skills] paths} first, then git sources (cloned on first use if missing). */
+    /**
+     * The catalog ao uses: {@code [skills] paths} first, then git sources (cloned on first use if missing), then
+     * the skills an installed ao ships ({@link dev.ao.engine.skill.BundledSkills}).
+     */
     public static SkillCatalog catalog(AoConfig config) {
         SkillSources sources = new SkillSources(config);
         List<String> problems = new ArrayList<>();
@@ -173,7 +176,7 @@ public final class SkillSources {
         } catch (AoException e) {
             problems.add(e.getMessage());
         }
-        return SkillCatalog.scan(roots, problems);
+        return SkillCatalog.scan(roots, problems, dev.ao.engine.skill.BundledSkills.dir().orElse(null));
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.ao.cli.command.CompleteCommand;
 import dev.ao.cli.command.CompletionCommand;
 import dev.ao.cli.command.ConcurrencyCommand;
 import dev.ao.cli.command.HelpCommand;
+import dev.ao.cli.command.ManCommand;
 import dev.ao.cli.command.ConfigCommand;
 import dev.ao.cli.command.DoctorCommand;
 import dev.ao.cli.command.McpCommand;
@@ -32,7 +33,7 @@ public final class AoCommand implements Runnable {
     /** The top-level commands, in the order help lists them; {@link CommandFactory} registers them. */
     public static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, RunsCommand.class, SkillCommand.class,
             ScriptCommand.class, WriteCommand.class, ConcurrencyCommand.class, ConfigCommand.class, DoctorCommand.class, TuiCommand.class, ShellCommand.class,
-            McpCommand.class, WarmupCommand.class, WorkflowCommand.class, CompletionCommand.class, HelpCommand.class, CompleteCommand.class);
+            McpCommand.class, WarmupCommand.class, WorkflowCommand.class, CompletionCommand.class, HelpCommand.class, CompleteCommand.class, ManCommand.class);
 
     /**
      * The root's own footer. {@link CommandFactory} sets it once the subcommands are added: the root's usage

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ManPagesTest {
     @TempDir Path dir;
 
-    /** man renders the pages one after the other; any warning groff or man gives is on stderr. */
+    /** The pages as man renders them; any warning man or groff gives is on stderr. */
     private static String man(List<Path> pages, List<String> warnings) {
         List<String> cmd = new ArrayList<>(List.of("man", "--warnings", "-l"));
         pages.forEach(p -> cmd.add(p.toString()));
@@ -40,9 +40,12 @@ class ManPagesTest {
             assertThat(s.filter(p -> p.getFileName().toString().startsWith("."))).as("no temporary file left").isEmpty();
         }
         List<String> warnings = new ArrayList<>();
-        String all = man(pages, warnings);
-        assertThat(warnings).isEmpty();
-        assertThat(all).contains("AO-RUNS-LIST(1)", "AO-SKILL-SHOW(1)");
+        // every page through groff with all its warnings on (one process: man takes a second a page)
+        List<String> groff = new ArrayList<>(List.of("groff", "-man", "-Tutf8", "-ww", "-z"));
+        pages.forEach(p -> groff.add(p.toString()));
+        Processes.Result all = Processes.run(groff, Map.of("PATH", "/usr/bin:/bin", "LC_ALL", "C.UTF-8"), null, Duration.ofSeconds(120));
+        assertThat(all.ok()).as(all.toString()).isTrue();
+        assertThat(all.stderr()).isEmpty();
 
         String run = man(List.of(out.resolve("ao-run.1")), warnings);
         assertThat(run).contains("ao-run - Run a skill's script", "SYNOPSIS", "OPTIONS", "--timeout SECONDS",
@@ -52,7 +55,22 @@ class ManPagesTest {
         String root = man(List.of(out.resolve("ao.1")), warnings);
         assertThat(root).contains("COMMANDS", "see ao-runs(1)").doesNotContain("__warmup");
         String list = man(List.of(out.resolve("ao-runs-list.1")), warnings);
+        assertThat(warnings).isEmpty();
         assertThat(list).contains("ao-runs-list", "ao runs list", "ls").contains("ao-runs(1)");
+    }
+
+    @Test
+    void helpTextThatLooksLikeRoffIsPrintedAsText() throws Exception {
+        picocli.CommandLine.Model.CommandSpec spec = picocli.CommandLine.Model.CommandSpec.create().name("evil");
+        spec.usageMessage().description(".SH INJECTED", "back\\fBslash and 'quote -x");
+        spec.addOption(picocli.CommandLine.Model.OptionSpec.builder("--dash-y").type(boolean.class).description(".br dot").build());
+        new picocli.CommandLine(spec);
+        Path page = dir.resolve("evil.1");
+        Files.writeString(page, ManPages.page(spec, "1"));
+        List<String> warnings = new ArrayList<>();
+        String text = man(List.of(page), warnings);
+        assertThat(warnings).isEmpty();
+        assertThat(text).contains(".SH INJECTED back\\fBslash and 'quote -x", "--dash-y", ".br dot").doesNotContain("\nINJECTED");
     }
 
     @Test

@@ -66,15 +66,19 @@ public final class Backend {
     }
 
     /**
-     * Reads the config and the newest run once, so the classes and caches the first screen needs are ready
-     * sooner; any error is left for the pages to report.
+     * Reads the config and the newest run once (for a long history: loads SQLite, which the run index needs), so
+     * the classes and caches the first screen needs are ready sooner; any error is left for the pages to report.
      */
     public void warmUp() {
         try {
             RunStore s = store();
+            if (new RunIndex(RunIndex.indexFrom(env)).useIndex(s)) {
+                org.sqlite.SQLiteJDBCLoader.initialize();
+                return;
+            }
             List<String> ids = s.ids();
             if (!ids.isEmpty()) s.read(ids.get(0));
-        } catch (RuntimeException e) {
+        } catch (Exception | LinkageError e) {
             // the page that reads the store says what is wrong
         }
     }
@@ -96,6 +100,13 @@ public final class Backend {
                     wf.timeout(), wf.risk() == null ? "auto" : wf.risk(), null, skill.id(), skill.source());
         }
         return ScriptSpecReader.read(skill.specFile()).withSkill(skill.id(), skill.source());
+    }
+
+    /** The script {@code ao run TARGET} would run: a skill's (a workflow skill's form too), or a script file's. */
+    public ScriptSpec specFor(String target) {
+        java.util.Optional<Skill> skill = catalog().find(target);
+        if (skill.isPresent() && skill.get().id().equals(target)) return spec(skill.get());
+        return dev.ao.engine.script.ScriptResolver.resolve(target, cwd, catalog(), new ArrayList<>());
     }
 
     private static com.fasterxml.jackson.databind.node.ObjectNode openSchema() {

@@ -48,7 +48,7 @@ public final class Tui {
                 // ^C is a key like any other here: it quits through the same path as q, restoring the terminal
                 .setUnixTerminalCtrlCBehaviour(UnixLikeTerminal.CtrlCBehaviour.TRAP)
                 .createTerminal();
-        TuiApp app = TuiApp.open(terminal, backend, benchFile);
+        TuiApp app = TuiApp.open(terminal, backend, benchFile, System.out);
         try {
             app.awaitQuit();
         } finally {

@@ -29,6 +29,14 @@ final class Markdown {
     private Markdown() {}
 
     static List<Line> render(String markdown, int width) {
+        return render(markdown, width, false);
+    }
+
+    /**
+     * As {@link #render(String, int)}; with {@code keepLines} each line of text stays a line (as in a GitHub comment):
+     * a run's summary is often lines a script echoed, which must not run together.
+     */
+    static List<Line> render(String markdown, int width, boolean keepLines) {
         List<Line> out = new ArrayList<>();
         // a SKILL.md from a git source is someone else's text: no escape sequence survives (SafeText drops \r too)
         String[] lines = SafeText.block(markdown).split("\n", -1);
@@ -98,6 +106,7 @@ final class Markdown {
                 if (table.size() < MAX_TABLE_ROWS) table.add(line.strip());
                 continue;
             }
+            if (keepLines) flush(para, out, width);
             if (para.length() > 0) para.append(' ');
             para.append(line.strip());
         }

@@ -358,7 +358,7 @@ final class RunDetailPage implements Page {
         }
         // summary: at most a third of what is left, the log gets the rest
         List<String> sum = summary == null || summary.isBlank() ? List.of("(none yet)")
-                : Markdown.render(summary, w - 2).stream().map(Markdown.Line::text).toList();
+                : Markdown.render(summary, w - 2, true).stream().map(Markdown.Line::text).toList();
         int left = h - y - 2;
         int room = Math.max(1, Math.min(sum.size(), Math.max(2, left / 3)));
         rule(g, y++, w, "summary" + (sum.size() > room ? " (" + sum.size() + " lines · s: all)" : ""));

@@ -68,7 +68,7 @@ final class TextPage implements Page {
     public void draw(TextGUIGraphics g) {
         int w = g.getSize().getColumns();
         height = g.getSize().getRows();
-        List<String> lines = markdown ? Markdown.render(text, w - 1).stream().map(Markdown.Line::text).toList() : Text.wrap(text, w - 1);
+        List<String> lines = markdown ? Markdown.render(text, w - 1, true).stream().map(Markdown.Line::text).toList() : Text.wrap(text, w - 1);
         lineCount = lines.size();
         top = Math.max(0, Math.min(top, Math.max(0, lineCount - height)));
         for (int i = 0; i < height && top + i < lines.size(); i++) g.putString(0, i, Text.clip(lines.get(top + i), w));

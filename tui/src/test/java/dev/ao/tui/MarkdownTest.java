@@ -75,4 +75,11 @@ class MarkdownTest {
         // a table of a million rows is bounded
         assertThat(Markdown.render("| a |\n".repeat(100_000), 40)).hasSize(Markdown.MAX_TABLE_ROWS);
     }
+
+    @Test
+    void aSummaryKeepsItsLinesWhereSkillMarkdownJoinsThem() {
+        String md = "errors: 3\nwarnings: 12\n";
+        assertThat(Markdown.render(md, 40, true).stream().map(Markdown.Line::text).toList()).containsExactly("errors: 3", "warnings: 12");
+        assertThat(Markdown.render(md, 40).stream().map(Markdown.Line::text).toList()).containsExactly("errors: 3 warnings: 12");
+    }
 }

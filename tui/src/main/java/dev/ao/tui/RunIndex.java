@@ -96,6 +96,7 @@ final class RunIndex {
     /** Ended runs read in full, for a text filter or an order over a short history read from the files. */
     private final Map<String, RunRecord> records = new ConcurrentHashMap<>();
     private volatile String indexProblem;
+    private volatile boolean served;
 
     RunIndex() {
         this(INDEX_FROM);
@@ -124,7 +125,6 @@ final class RunIndex {
     /** Whether this history is long enough for the run index (counting stops at the line). */
     boolean useIndex(RunStore store) {
         if (indexFrom == 0) return true;
-        if (indexProblem != null) return false;
         Path dir = store.runsDir();
         if (!Files.isDirectory(dir)) return false;
         int n = 0;
@@ -138,11 +138,15 @@ final class RunIndex {
 
     /** The rows {@code [offset, offset + limit)} of {@code v}: from the run index for a long history, else from the files. */
     Page page(RunStore store, View v, int offset, int limit) {
-        if (useIndex(store)) {
+        // with no index yet, building it reads every run.json: the first screen comes from the files, the next load builds it
+        boolean first = !served;
+        served = true;
+        if (useIndex(store) && !(first && v.plain() && !Files.exists(dev.ao.engine.run.RunIndex.fileFor(store)))) {
             try {
                 return fromIndex(store, v, offset, limit);
             } catch (RuntimeException | LinkageError e) {
-                indexProblem = "the run index cannot be used (" + Text.error(e) + "); reading the run folders";
+                // this load is answered from the files; the next tries the index again (it may have been busy)
+                if (indexProblem == null) indexProblem = "the run index cannot be used (" + Text.error(e) + "); reading the run folders";
             }
         }
         if (v.plain()) {
@@ -211,13 +215,17 @@ final class RunIndex {
         return "'" + s.replace("'", "''") + "'";
     }
 
-    /** How many runs are in {@code state} (the approvals count): from the index for a long history. */
+    /**
+     * How many runs are in {@code state} (the approvals count), or -1 when not known now: a long history is counted
+     * by the index once the runs page has made it (never by reading every folder, nor by building it a second time).
+     */
     int count(RunStore store, RunState state) {
         if (useIndex(store)) {
+            if (!Files.exists(dev.ao.engine.run.RunIndex.fileFor(store))) return -1;
             try {
-                return page(store, new View(state, true, null, Sort.NEWEST), 0, 0).total();
+                return fromIndex(store, new View(state, true, null, Sort.NEWEST), 0, 0).total();
             } catch (RuntimeException | LinkageError e) {
-                // page() fell back already, or the files answer below
+                return -1;
             }
         }
         return matching(store, state).size();

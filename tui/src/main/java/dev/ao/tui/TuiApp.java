@@ -80,6 +80,7 @@ public final class TuiApp {
     private Page statusSource;
     private int waiting = -1;
     private boolean benchWritten;
+    private volatile boolean drewRuns;
     private boolean counting;
 
     private TuiApp(Screen screen, Backend backend, Path benchFile, java.io.OutputStream raw) {
@@ -345,7 +346,7 @@ public final class TuiApp {
                 try {
                     int n = index.count(backend.store(), RunState.WAITING_APPROVAL);
                     ui(() -> {
-                        if (n != waiting) {
+                        if (n >= 0 && n != waiting) {
                             waiting = n;
                             redraw();
                         }
@@ -575,6 +576,11 @@ public final class TuiApp {
 
     // ---- lifetime ----
 
+    /** Whether the runs table has been drawn with what the store holds (the first screen is complete). */
+    public boolean drewRuns() {
+        return drewRuns;
+    }
+
     /** Blocks until the person quits. */
     public void awaitQuit() throws InterruptedException {
         quit.await();
@@ -652,7 +658,10 @@ public final class TuiApp {
         g.putString(0, h - 2, Text.fit(status, w));
         g.clearModifiers();
         drawBar(g, w, h - 1, p);
-        if (benchFile != null && !benchWritten && p instanceof RunsPage rp && rp.loaded()) writeBench(rp);
+        if (p instanceof RunsPage rp && rp.loaded()) {
+            drewRuns = true;
+            if (benchFile != null && !benchWritten) writeBench(rp);
+        }
     }
 
     private void drawTitle(TextGUIGraphics g, int w) {

@@ -38,6 +38,21 @@ public final class Tui {
         }
     }
 
+    /**
+     * The launcher's class-data training run: the TUI opened on a virtual terminal until its runs table is drawn, then
+     * closed, so Lanterna's classes and the first screen's are mapped from the archive instead of loaded at each start.
+     */
+    public static void warmup(Backend backend) throws IOException, InterruptedException {
+        TuiApp app = TuiApp.open(new com.googlecode.lanterna.terminal.virtual.DefaultVirtualTerminal(
+                new com.googlecode.lanterna.TerminalSize(100, 30)), backend, null);
+        try {
+            long end = System.nanoTime() + 10_000_000_000L;
+            while (!app.drewRuns() && System.nanoTime() < end) Thread.sleep(20);
+        } finally {
+            app.close();
+        }
+    }
+
     private static void runOn(Backend backend, Path benchFile) throws IOException, InterruptedException {
         // config, the run store and Jackson take a moment the first time: start on them while the terminal is set up
         Thread warm = new Thread(backend::warmUp, "ao-tui-warm-up");

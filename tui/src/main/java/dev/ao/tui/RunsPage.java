@@ -224,8 +224,9 @@ final class RunsPage implements Page {
         RunIndex.View v = view();
         int from = Math.max(0, top - height);
         int count = height * 3;
+        var first = loaded ? null : app.backend().takeFirstPage(v, from, count);
         return () -> {
-            RunIndex.Page p = app.index().page(app.backend().store(), v, from, count);
+            RunIndex.Page p = first != null ? first.get() : app.index().page(app.backend().store(), v, from, count);
             return () -> apply(p, v);
         };
     }

@@ -55,9 +55,8 @@ public final class Tui {
 
     private static void runOn(Backend backend, Path benchFile) throws IOException, InterruptedException {
         // config, the run store and Jackson take a moment the first time: start on them while the terminal is set up
-        Thread warm = new Thread(backend::warmUp, "ao-tui-warm-up");
-        warm.setDaemon(true);
-        warm.start();
+        // the runs table's first screen is read meanwhile too
+        backend.prefetchRuns();
         Terminal terminal = new DefaultTerminalFactory(System.out, System.in, StandardCharsets.UTF_8)
                 .setForceTextTerminal(true)
                 // ^C is a key like any other here: it quits through the same path as q, restoring the terminal

@@ -88,16 +88,8 @@ public final class TuiApp {
         this.backend = backend;
         this.benchFile = benchFile;
         this.raw = raw;
-        RunIndex ix;
-        String problem = null;
-        try {
-            ix = new RunIndex(RunIndex.indexFrom(backend.env()));
-        } catch (IllegalArgumentException e) {
-            ix = new RunIndex();
-            problem = e.getMessage();
-        }
-        this.index = ix;
-        if (problem != null) error(null, problem);
+        this.index = backend.index();
+        if (backend.indexProblem() != null) error(null, backend.indexProblem());
         this.gui = new MultiWindowTextGUI(GuiThread::new, screen, new DefaultWindowManager(),
                 new WindowShadowRenderer(), new EmptySpace(TextColor.ANSI.DEFAULT));
         this.global = List.of(

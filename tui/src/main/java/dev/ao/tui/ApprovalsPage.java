@@ -69,7 +69,8 @@ final class ApprovalsPage implements Page {
     public Callable<Runnable> load() {
         return () -> {
             RunStore store = app.backend().store();
-            RunIndex.Slice s = app.index().slice(store, RunState.WAITING_APPROVAL, 0, MAX_LISTED);
+            // through the run index on a long history, as the runs page: never every run.json of it
+            RunIndex.Page s = app.index().page(store, new RunIndex.View(RunState.WAITING_APPROVAL, true, "", RunIndex.Sort.NEWEST), 0, MAX_LISTED);
             List<RunRecord> rs = new ArrayList<>(s.rows().values());
             Map<String, List<String>> hs = new HashMap<>();
             for (RunRecord r : rs) hs.put(r.id(), head(store.dir(r.id()), r));

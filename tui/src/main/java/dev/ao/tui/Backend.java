@@ -35,6 +35,12 @@ public final class Backend {
     private AoConfig config;
     private SkillCatalog catalog;
     private RunStore store;
+    private RunIndex index;
+    private String indexProblem;
+    /** The runs table's first screen, read while the terminal is set up; taken by the first load. */
+    private java.util.concurrent.CompletableFuture<RunIndex.Page> firstPage;
+    static final RunIndex.View FIRST_VIEW = new RunIndex.View(null, false, "", RunIndex.Sort.NEWEST);
+    static final int FIRST_ROWS = 60;
 
     /**
      * @param launcher how to start this ao again ({@code java -jar ao.jar}); a detached run's supervisor is
@@ -65,18 +71,47 @@ public final class Backend {
         return store;
     }
 
-    /**
-     * Reads the config and the newest run once, so the classes and caches the first screen needs are ready
-     * sooner; any error is left for the pages to report.
-     */
-    public void warmUp() {
-        try {
-            RunStore s = store();
-            List<String> ids = s.ids();
-            if (!ids.isEmpty()) s.read(ids.get(0));
-        } catch (RuntimeException e) {
-            // the page that reads the store says what is wrong
+    /** The TUI's view of the run store (one per TUI: it remembers the states of ended runs). */
+    synchronized RunIndex index() {
+        if (index == null) {
+            try {
+                index = new RunIndex(RunIndex.indexFrom(env));
+            } catch (IllegalArgumentException e) {
+                index = new RunIndex();
+                indexProblem = e.getMessage();
+            }
         }
+        return index;
+    }
+
+    /** A bad {@code AO_INDEX_FROM}, said once; null when there is none. */
+    synchronized String indexProblem() {
+        return indexProblem;
+    }
+
+    /**
+     * Starts reading the runs table's first screen now, off this thread, so it overlaps the JVM's and the terminal's
+     * set-up (on a long history: loading SQLite and opening the index); {@link #takeFirstPage} hands it to the page.
+     */
+    public synchronized void prefetchRuns() {
+        java.util.concurrent.CompletableFuture<RunIndex.Page> f = new java.util.concurrent.CompletableFuture<>();
+        firstPage = f;
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(index().page(store(), FIRST_VIEW, 0, FIRST_ROWS));
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        }, "ao-tui-prefetch");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** The prefetched first screen when it is what the page asks for (once), else null. */
+    synchronized java.util.concurrent.CompletableFuture<RunIndex.Page> takeFirstPage(RunIndex.View v, int offset, int limit) {
+        java.util.concurrent.CompletableFuture<RunIndex.Page> f = firstPage;
+        firstPage = null;
+        return f != null && v.equals(FIRST_VIEW) && offset == 0 && limit == FIRST_ROWS ? f : null;
     }
 
     /** Forget config and skills: the next call reads them again. */
@@ -96,6 +131,13 @@ public final class Backend {
                     wf.timeout(), wf.risk() == null ? "auto" : wf.risk(), null, skill.id(), skill.source());
         }
         return ScriptSpecReader.read(skill.specFile()).withSkill(skill.id(), skill.source());
+    }
+
+    /** The script {@code ao run TARGET} would run: a skill's (a workflow skill's form too), or a script file's. */
+    public ScriptSpec specFor(String target) {
+        java.util.Optional<Skill> skill = catalog().find(target);
+        if (skill.isPresent() && skill.get().id().equals(target)) return spec(skill.get());
+        return dev.ao.engine.script.ScriptResolver.resolve(target, cwd, catalog(), new ArrayList<>());
     }
 
     private static com.fasterxml.jackson.databind.node.ObjectNode openSchema() {

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Confirm {
     private Confirm() {}
 
-    static void show(TuiApp app, String question, Runnable yes) {
+    static Window show(TuiApp app, String question, Runnable yes) {
         BasicWindow w = new BasicWindow("Confirm");
         w.setHints(List.of(Window.Hint.CENTERED, Window.Hint.MODAL));
         Panel p = new Panel(new LinearLayout(Direction.VERTICAL));
@@ -56,5 +56,6 @@ final class Confirm {
         });
         app.gui().addWindow(w);
         no.takeFocus();
+        return w;
     }
 }

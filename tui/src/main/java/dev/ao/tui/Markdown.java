@@ -29,14 +29,27 @@ final class Markdown {
     private Markdown() {}
 
     static List<Line> render(String markdown, int width) {
+        return render(markdown, width, false);
+    }
+
+    /**
+     * As {@link #render(String, int)}; with {@code keepLines} each line of text stays a line (as in a GitHub comment):
+     * a run's summary is often lines a script echoed, which must not run together.
+     */
+    static List<Line> render(String markdown, int width, boolean keepLines) {
         List<Line> out = new ArrayList<>();
         // a SKILL.md from a git source is someone else's text: no escape sequence survives (SafeText drops \r too)
         String[] lines = SafeText.block(markdown).split("\n", -1);
         StringBuilder para = new StringBuilder();
+        List<String> table = new ArrayList<>();
         boolean inCode = false;
         boolean inComment = false;
         for (String raw : lines) {
             String line = raw.replace("\t", "    ");
+            if (!table.isEmpty() && (inCode || inComment || !line.strip().startsWith("|"))) {
+                table(table, out, width);
+                table.clear();
+            }
             if (inComment) {
                 if (line.contains("-->")) inComment = false;
                 continue;
@@ -90,13 +103,14 @@ final class Markdown {
             }
             if (line.strip().startsWith("|")) {
                 flush(para, out, width);
-                if (TABLE_RULE.matcher(line).matches()) continue;
-                out.add(new Line(Text.clip(inline(line.strip()), width), Kind.TEXT));
+                if (table.size() < MAX_TABLE_ROWS) table.add(line.strip());
                 continue;
             }
+            if (keepLines) flush(para, out, width);
             if (para.length() > 0) para.append(' ');
             para.append(line.strip());
         }
+        if (!table.isEmpty()) table(table, out, width);
         flush(para, out, width);
         while (!out.isEmpty() && out.get(out.size() - 1).text().isEmpty()) out.remove(out.size() - 1);
         return out;
@@ -113,6 +127,102 @@ final class Markdown {
             for (String w : Text.wrapLine(inline(p), width, "")) out.add(new Line(w, Kind.TEXT));
         }
         para.setLength(0);
+    }
+
+    /** A table bigger than this is someone else's text gone wrong: the rest of its rows and columns are left out. */
+    static final int MAX_TABLE_ROWS = 500;
+    static final int MAX_TABLE_COLUMNS = 12;
+    /** The narrowest a column is squeezed to before columns are left out. */
+    private static final int MIN_COLUMN = 3;
+
+    /**
+     * {@code | a | b |} rows as aligned columns ({@code a │ b}), the header underlined ({@code ──┼──}) when a rule row
+     * follows it. Cells are cleaned and stripped of inline markup; wide columns are narrowed (their cells clipped with
+     * an ellipsis) until the table fits {@code width}, and columns that still do not fit are left out, said by a
+     * {@code …} column. Each line is at most {@code width} columns.
+     */
+    private static void table(List<String> rows, List<Line> out, int width) {
+        List<List<String>> cells = new ArrayList<>();
+        int header = -1;
+        int cols = 0;
+        for (String r : rows) {
+            if (TABLE_RULE.matcher(r).matches()) {
+                if (cells.size() == 1 && header < 0) header = 0;
+                continue;
+            }
+            List<String> row = cells(r);
+            cols = Math.max(cols, row.size());
+            cells.add(row);
+        }
+        if (cells.isEmpty()) return;
+        int[] w = new int[Math.min(cols, MAX_TABLE_COLUMNS)];
+        for (List<String> row : cells) {
+            for (int c = 0; c < w.length && c < row.size(); c++) w[c] = Math.max(w[c], com.googlecode.lanterna.TerminalTextUtils.getColumnWidth(row.get(c)));
+        }
+        for (int c = 0; c < w.length; c++) w[c] = Math.max(1, w[c]);
+        int shown = w.length;
+        boolean cut = cols > w.length;
+        // narrow the widest column a column at a time; when all are at the minimum, leave the last one out
+        while (shown > 0 && total(w, shown, cut) > width) {
+            int widest = 0;
+            for (int c = 1; c < shown; c++) if (w[c] > w[widest]) widest = c;
+            if (w[widest] > MIN_COLUMN) {
+                w[widest] = Math.max(MIN_COLUMN, w[widest] - Math.max(1, (total(w, shown, cut) - width)));
+            } else {
+                shown--;
+                cut = true;
+            }
+        }
+        if (shown == 0) {
+            out.add(new Line(Text.clip("(a table too wide to show)", width), Kind.TEXT));
+            return;
+        }
+        for (int i = 0; i < cells.size(); i++) {
+            List<String> row = cells.get(i);
+            StringBuilder sb = new StringBuilder();
+            for (int c = 0; c < shown; c++) {
+                if (c > 0) sb.append(" │ ");
+                sb.append(Text.fit(c < row.size() ? row.get(c) : "", w[c]));
+            }
+            if (cut) sb.append(" │ …");
+            out.add(new Line(Text.clip(sb.toString().stripTrailing(), width), i == header ? Kind.HEADING : Kind.TEXT));
+            if (i == header) {
+                StringBuilder rule = new StringBuilder();
+                for (int c = 0; c < shown; c++) rule.append(c > 0 ? "─┼─" : "").append("─".repeat(w[c]));
+                if (cut) rule.append("─┼─");
+                out.add(new Line(Text.clip(rule.toString(), width), Kind.RULE));
+            }
+        }
+    }
+
+    private static int total(int[] w, int shown, boolean cut) {
+        int t = 0;
+        for (int c = 0; c < shown; c++) t += w[c];
+        return t + 3 * Math.max(0, shown - 1) + (cut ? 4 : 0);
+    }
+
+    /** The cells of one {@code | a | b |} row; {@code \|} is a bar inside a cell. */
+    static List<String> cells(String row) {
+        String r = row.strip();
+        if (r.startsWith("|")) r = r.substring(1);
+        if (r.endsWith("|") && !r.endsWith("\\|")) r = r.substring(0, r.length() - 1);
+        List<String> out = new ArrayList<>();
+        StringBuilder cell = new StringBuilder();
+        for (int i = 0; i < r.length(); i++) {
+            char ch = r.charAt(i);
+            if (ch == '\\' && i + 1 < r.length() && r.charAt(i + 1) == '|') {
+                cell.append('|');
+                i++;
+            } else if (ch == '|') {
+                out.add(Text.clean(inline(cell.toString().strip())));
+                cell.setLength(0);
+                if (out.size() > MAX_TABLE_COLUMNS) break;
+            } else {
+                cell.append(ch);
+            }
+        }
+        if (out.size() <= MAX_TABLE_COLUMNS) out.add(Text.clean(inline(cell.toString().strip())));
+        return out;
     }
 
     /** Takes away inline markup, keeping what it says. */

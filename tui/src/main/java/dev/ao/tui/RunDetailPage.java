@@ -77,6 +77,10 @@ final class RunDetailPage implements Page {
                 KeyBinding.bar(Key.of('f'), "follow", this::toggleFollow),
                 KeyBinding.bar(Key.of('e'), "stdout/err", this::toggleStream),
                 KeyBinding.bar(Key.of('s'), "summary", this::showSummary),
+                KeyBinding.bar(Key.of('v'), "events", () -> app.push(new EventsPage(app, id))),
+                KeyBinding.bar(Key.of('o'), "pager", () -> app.openInPager(app.backend().store().dir(id).resolve(stream()))),
+                KeyBinding.bar(Key.of('R'), "rerun", () -> app.rerun(run)),
+                KeyBinding.help(Key.of('y'), "copy the run id (OSC 52)", () -> app.copyRunId(id)),
                 KeyBinding.bar(Key.of('c'), "cancel", () -> app.askCancel(run)),
                 KeyBinding.help(Key.of('a'), "approve (waiting_approval)", () -> app.askDecide(run, true)),
                 KeyBinding.help(Key.of('x'), "reject (waiting_approval)", () -> app.askDecide(run, false)),
@@ -169,7 +173,7 @@ final class RunDetailPage implements Page {
 
     private void showSummary() {
         String s = summary == null || summary.isBlank() ? "(no summary)" : summary;
-        app.push(new TextPage("summary of " + id, s));
+        app.push(TextPage.markdown("summary of " + id, s));
     }
 
     private void startSearch() {
@@ -353,7 +357,8 @@ final class RunDetailPage implements Page {
             g.putString(0, y++, Text.clip(l, w));
         }
         // summary: at most a third of what is left, the log gets the rest
-        List<String> sum = summary == null || summary.isBlank() ? List.of("(none yet)") : Text.wrap(summary.strip(), w - 2);
+        List<String> sum = summary == null || summary.isBlank() ? List.of("(none yet)")
+                : Markdown.render(summary, w - 2, true).stream().map(Markdown.Line::text).toList();
         int left = h - y - 2;
         int room = Math.max(1, Math.min(sum.size(), Math.max(2, left / 3)));
         rule(g, y++, w, "summary" + (sum.size() > room ? " (" + sum.size() + " lines · s: all)" : ""));

@@ -61,7 +61,7 @@ final class RunDialog {
     private final Button start;
     private boolean starting;
 
-    private RunDialog(TuiApp app, ScriptSpec spec) {
+    private RunDialog(TuiApp app, ScriptSpec spec, JsonNode given) {
         this.app = app;
         this.spec = spec;
         this.window = new BasicWindow("Run " + spec.label());
@@ -83,10 +83,16 @@ final class RunDialog {
             JsonNode p = e.getValue();
             String type = p.path("type").isTextual() ? p.path("type").asText() : "string";
             String initial = initial(p);
+            // a rerun: the value the run had, except a secret's, which is never stored ("***")
+            String value = initial;
+            JsonNode had = given == null ? null : given.get(name);
+            if (had != null && !had.isNull() && !p.path("secret").asBoolean(false) && !(had.isTextual() && "***".equals(had.asText()))) {
+                value = text(had);
+            }
             Component input;
             if (type.equals("boolean")) {
                 CheckBox c = new CheckBox();
-                c.setChecked("true".equals(initial));
+                c.setChecked("true".equals(value));
                 c.addListener(checked -> validate());
                 input = c;
                 if (initial.isEmpty()) initial = "false";
@@ -97,11 +103,11 @@ final class RunDialog {
                 ComboBox<String> c = new ComboBox<>(choices);
                 c.setReadOnly(true);
                 c.setPreferredSize(new TerminalSize(inputW, 1));
-                if (choices.contains(initial)) c.setSelectedItem(initial);
+                if (choices.contains(value)) c.setSelectedItem(value);
                 c.addListener((sel, prev, byUser) -> validate());
                 input = c;
             } else {
-                TextBox t = new TextBox(new TerminalSize(inputW, 1), initial);
+                TextBox t = new TextBox(new TerminalSize(inputW, 1), value);
                 if (p.path("secret").asBoolean(false)) t.setMask('*');
                 t.setTextChangeListener((text, byUser) -> validate());
                 input = t;
@@ -142,7 +148,12 @@ final class RunDialog {
     }
 
     static void open(TuiApp app, ScriptSpec spec) {
-        RunDialog d = new RunDialog(app, spec);
+        open(app, spec, null);
+    }
+
+    /** The form filled in with {@code params} (a run's recorded parameters), for a rerun. */
+    static void open(TuiApp app, ScriptSpec spec, JsonNode params) {
+        RunDialog d = new RunDialog(app, spec, params);
         d.validate();
         app.gui().addWindow(d.window);
     }
@@ -150,6 +161,11 @@ final class RunDialog {
     private static String initial(JsonNode p) {
         JsonNode d = p.get("default");
         if (d == null || d.isNull()) return "";
+        return text(d);
+    }
+
+    /** A value as the form shows it: a list as {@code a,b}. */
+    private static String text(JsonNode d) {
         if (d.isArray()) {
             List<String> items = new ArrayList<>();
             d.forEach(x -> items.add(x.isValueNode() ? x.asText() : x.toString()));
@@ -210,8 +226,8 @@ final class RunDialog {
                 String id = app.backend().start(target, pairs);
                 return () -> {
                     window.close();
-                    app.info("started run " + id + " (detached: it goes on if you quit)");
                     app.openRun(id);
+                    app.info("started run " + id + " (detached: it goes on if you quit)");
                 };
             } catch (AoException e) {
                 return () -> {

@@ -7,6 +7,9 @@ import dev.ao.engine.run.RunStore;
 import dev.ao.engine.workflow.WorkflowRunner;
 
 import java.io.File;
+import java.nio.file.DirectoryStream;
+import java.util.Comparator;
+import java.util.Locale;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +44,192 @@ import java.util.concurrent.ConcurrentHashMap;
 final class RunIndex {
     /** What one load of the runs table saw. {@code ids} are all matching ids, newest first. */
     record Slice(List<String> ids, Map<String, RunRecord> rows, int offset) {}
+
+    /** One screenful of the runs table: {@code window} are the ids of rows {@code [offset, offset + window.size())} of {@code total}. */
+    record Page(int total, int offset, List<String> window, Map<String, RunRecord> rows, boolean fromIndex) {}
+
+    /** How the table is ordered; {@code sql} for the run index, {@code order} for runs read from their files. */
+    enum Sort {
+        NEWEST("newest first", "id DESC", Comparator.comparing(RunRecord::id).reversed()),
+        OLDEST("oldest first", "id ASC", Comparator.comparing(RunRecord::id)),
+        STATE("by state", "state ASC, id DESC", Comparator.comparing((RunRecord r) -> r.state().id()).thenComparing(RunRecord::id, Comparator.reverseOrder())),
+        SKILL("by skill", "lower(label) ASC, id DESC", Comparator.comparing((RunRecord r) -> r.label() == null ? "" : r.label().toLowerCase(Locale.ROOT))
+                .thenComparing(RunRecord::id, Comparator.reverseOrder())),
+        DURATION("longest first", "coalesce(duration_ms, -1) DESC, id DESC", Comparator.comparingLong((RunRecord r) -> r.durationMs() == null ? -1 : r.durationMs())
+                .reversed().thenComparing(RunRecord::id, Comparator.reverseOrder()));
+
+        final String label;
+        final String sql;
+        final Comparator<RunRecord> order;
+
+        Sort(String label, String sql, Comparator<RunRecord> order) {
+            this.label = label;
+            this.sql = sql;
+            this.order = order;
+        }
+    }
+
+    /** What the runs table shows: a state (null: all), children or not, a text in id, skill or state (null: any), an order. */
+    record View(RunState state, boolean children, String text, Sort sort) {
+        boolean plain() {
+            return (text == null || text.isEmpty()) && sort == Sort.NEWEST;
+        }
+
+        boolean matches(RunRecord r) {
+            if (state != null && r.state() != state) return false;
+            if (!children && r.parent() != null) return false;
+            if (text == null || text.isEmpty()) return true;
+            String q = text.toLowerCase(Locale.ROOT);
+            return r.id().toLowerCase(Locale.ROOT).contains(q) || r.state().id().contains(q)
+                    || (r.label() != null && r.label().toLowerCase(Locale.ROOT).contains(q))
+                    || (r.skill() != null && r.skill().toLowerCase(Locale.ROOT).contains(q));
+        }
+    }
+
+    /**
+     * Below this many run folders, reading them is faster than loading SQLite: the same line as {@code ao runs list}
+     * (its {@code AO_INDEX_FROM} moves it, 0: always the index).
+     */
+    static final int INDEX_FROM = 2000;
+
+    private final int indexFrom;
+    /** Ended runs read in full, for a text filter or an order over a short history read from the files. */
+    private final Map<String, RunRecord> records = new ConcurrentHashMap<>();
+    private volatile String indexProblem;
+    private volatile boolean served;
+
+    RunIndex() {
+        this(INDEX_FROM);
+    }
+
+    RunIndex(int indexFrom) {
+        this.indexFrom = indexFrom;
+    }
+
+    /** {@code AO_INDEX_FROM} from ao's environment; a bad value is a one-line error naming it. */
+    static int indexFrom(Map<String, String> env) {
+        String v = env.get("AO_INDEX_FROM");
+        if (v == null || v.isBlank()) return INDEX_FROM;
+        try {
+            return Math.max(0, Integer.parseInt(v.strip()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("AO_INDEX_FROM must be a number of runs, got '" + v + "'");
+        }
+    }
+
+    /** The first problem with the run index (then the files answered), or null. */
+    String indexProblem() {
+        return indexProblem;
+    }
+
+    /** Whether this history is long enough for the run index (counting stops at the line). */
+    boolean useIndex(RunStore store) {
+        if (indexFrom == 0) return true;
+        Path dir = store.runsDir();
+        if (!Files.isDirectory(dir)) return false;
+        int n = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path ignored : ds) if (++n >= indexFrom) return true;
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** The rows {@code [offset, offset + limit)} of {@code v}: from the run index for a long history, else from the files. */
+    Page page(RunStore store, View v, int offset, int limit) {
+        // with no index yet, building it reads every run.json: the first screen comes from the files, the next load builds it
+        boolean first = !served;
+        served = true;
+        if (useIndex(store) && !(first && v.plain() && !Files.exists(dev.ao.engine.run.RunIndex.fileFor(store)))) {
+            try {
+                return fromIndex(store, v, offset, limit);
+            } catch (RuntimeException | LinkageError e) {
+                // this load is answered from the files; the next tries the index again (it may have been busy)
+                if (indexProblem == null) indexProblem = "the run index cannot be used (" + Text.error(e) + "); reading the run folders";
+            }
+        }
+        if (v.plain()) {
+            Slice s = slice(store, v.state(), v.children(), offset, limit);
+            int from = s.offset();
+            int to = Math.min(s.ids().size(), from + Math.max(0, limit));
+            return new Page(s.ids().size(), from, List.copyOf(s.ids().subList(from, to)), s.rows(), false);
+        }
+        // a text or an order needs every run's record: a short history, read once per ended run
+        List<RunRecord> all = new ArrayList<>();
+        for (String id : store.ids()) {
+            RunRecord r = records.get(id);
+            if (r == null) {
+                Optional<RunRecord> read = read(store, id);
+                if (read.isEmpty()) continue;
+                r = read.get();
+                if (r.state().terminal() && !RunRecord.KIND_WORKFLOW.equals(r.kind())) records.put(id, r);
+            }
+            if (v.matches(r)) all.add(r);
+        }
+        all.sort(v.sort().order);
+        int from = Math.max(0, Math.min(offset, all.size()));
+        int to = Math.min(all.size(), from + Math.max(0, limit));
+        List<String> window = new ArrayList<>();
+        Map<String, RunRecord> rows = new LinkedHashMap<>();
+        for (RunRecord r : all.subList(from, to)) {
+            window.add(r.id());
+            rows.put(r.id(), r);
+        }
+        return new Page(all.size(), from, window, rows, false);
+    }
+
+    /** The index picks and counts the rows; their run.json files describe them (the files are the truth). */
+    private Page fromIndex(RunStore store, View v, int offset, int limit) {
+        String where = where(v);
+        try (dev.ao.engine.run.RunIndex index = dev.ao.engine.run.RunIndex.open(store, w -> { })) {
+            dev.ao.engine.run.RunIndex.Table count = index.query("SELECT count(*) FROM runs WHERE " + where);
+            int total = ((Number) count.rows().get(0).get(0)).intValue();
+            int from = Math.max(0, Math.min(offset, total));
+            dev.ao.engine.run.RunIndex.Table ids = index.query("SELECT id FROM runs WHERE " + where + " ORDER BY " + v.sort().sql
+                    + " LIMIT " + Math.max(0, limit) + " OFFSET " + from);
+            List<String> window = new ArrayList<>();
+            Map<String, RunRecord> rows = new LinkedHashMap<>();
+            for (List<Object> row : ids.rows()) {
+                String id = String.valueOf(row.get(0));
+                window.add(id);
+                read(store, id).ifPresent(r -> rows.put(id, r));
+            }
+            return new Page(total, from, window, rows, true);
+        }
+    }
+
+    /** The SQL condition of a view; every value is a quoted literal (the query runs on a read-only connection anyway). */
+    static String where(View v) {
+        StringBuilder w = new StringBuilder(v.children() ? "1=1" : "parent IS NULL");
+        if (v.state() != null) w.append(" AND state = ").append(literal(v.state().id()));
+        if (v.text() != null && !v.text().isEmpty()) {
+            String like = literal("%" + v.text().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+            w.append(" AND (id LIKE ").append(like).append(" ESCAPE '\\' OR label LIKE ").append(like).append(" ESCAPE '\\'")
+                    .append(" OR skill LIKE ").append(like).append(" ESCAPE '\\' OR state LIKE ").append(like).append(" ESCAPE '\\')");
+        }
+        return w.toString();
+    }
+
+    private static String literal(String s) {
+        return "'" + s.replace("'", "''") + "'";
+    }
+
+    /**
+     * How many runs are in {@code state} (the approvals count), or -1 when not known now: a long history is counted
+     * by the index once the runs page has made it (never by reading every folder, nor by building it a second time).
+     */
+    int count(RunStore store, RunState state) {
+        if (useIndex(store)) {
+            if (!Files.exists(dev.ao.engine.run.RunIndex.fileFor(store))) return -1;
+            try {
+                return fromIndex(store, new View(state, true, null, Sort.NEWEST), 0, 0).total();
+            } catch (RuntimeException | LinkageError e) {
+                return -1;
+            }
+        }
+        return matching(store, state).size();
+    }
 
     /** children.jsonl is ao's own file, a line per child; this bounds what a damaged one costs. */
     private static final int MAX_CHILDREN_FILE = 16 * 1024 * 1024;

@@ -198,7 +198,7 @@ final class SkillsPage implements Page {
     public void draw(TextGUIGraphics g) {
         int w = g.getSize().getColumns();
         int h = g.getSize().getRows();
-        int listW = Math.max(20, Math.min(40, w * 2 / 5));
+        int listW = Math.max(20, Math.min(48, w / 2));
         // filter line
         String f = typing != null ? "/" + typing : filter.isEmpty() ? "/ to filter" : "filter: " + filter + "  (bksp clears)";
         String count = loaded ? shown.size() + "/" + all.size() + " skills" : "loading…";
@@ -217,13 +217,14 @@ final class SkillsPage implements Page {
         if (selected < top) top = selected;
         if (selected >= top + listHeight) top = selected - listHeight + 1;
         int longest = 4;
-        for (Skill s : shown) longest = Math.max(longest, s.name().length());
-        int nameCol = Math.min(longest, Math.max(8, listW - 12));
+        for (Skill s : shown) longest = Math.max(longest, s.id().length());
+        int nameCol = Math.min(longest, listW - 4);
         for (int i = 0; i < listHeight && top + i < shown.size(); i++) {
             Skill s = shown.get(top + i);
             boolean sel = top + i == selected;
             String mark = s.runnable() ? RUNNABLE + " " : "  ";
-            String name = s.name();
+            // the full id: two sources may both have a "deploy", and the id is what ao run takes
+            String name = s.id();
             String tags = s.tags().isEmpty() ? "" : String.join(",", s.tags());
             int nameW = Math.min(nameCol, listW - 4);
             if (sel) g.enableModifiers(SGR.REVERSE);

@@ -11,11 +11,22 @@ final class TextPage implements Page {
     private final String title;
     private final String text;
     private final List<KeyBinding> bindings;
+    private final boolean markdown;
     private int top;
     private int height = 20;
     private int lineCount;
 
     TextPage(String title, String text) {
+        this(title, text, false);
+    }
+
+    /** A summary: Markdown drawn as {@link Markdown} renders it (tables as aligned columns). */
+    static TextPage markdown(String title, String text) {
+        return new TextPage(title, text, true);
+    }
+
+    private TextPage(String title, String text, boolean markdown) {
+        this.markdown = markdown;
         this.title = title;
         this.text = text;
         this.bindings = List.of(
@@ -57,7 +68,7 @@ final class TextPage implements Page {
     public void draw(TextGUIGraphics g) {
         int w = g.getSize().getColumns();
         height = g.getSize().getRows();
-        List<String> lines = Text.wrap(text, w - 1);
+        List<String> lines = markdown ? Markdown.render(text, w - 1, true).stream().map(Markdown.Line::text).toList() : Text.wrap(text, w - 1);
         lineCount = lines.size();
         top = Math.max(0, Math.min(top, Math.max(0, lineCount - height)));
         for (int i = 0; i < height && top + i < lines.size(); i++) g.putString(0, i, Text.clip(lines.get(top + i), w));

@@ -38,17 +38,31 @@ public final class Tui {
         }
     }
 
+    /**
+     * The launcher's class-data training run: the TUI opened on a virtual terminal until its runs table is drawn, then
+     * closed, so Lanterna's classes and the first screen's are mapped from the archive instead of loaded at each start.
+     */
+    public static void warmup(Backend backend) throws IOException, InterruptedException {
+        TuiApp app = TuiApp.open(new com.googlecode.lanterna.terminal.virtual.DefaultVirtualTerminal(
+                new com.googlecode.lanterna.TerminalSize(100, 30)), backend, null);
+        try {
+            long end = System.nanoTime() + 10_000_000_000L;
+            while (!app.drewRuns() && System.nanoTime() < end) Thread.sleep(20);
+        } finally {
+            app.close();
+        }
+    }
+
     private static void runOn(Backend backend, Path benchFile) throws IOException, InterruptedException {
         // config, the run store and Jackson take a moment the first time: start on them while the terminal is set up
-        Thread warm = new Thread(backend::warmUp, "ao-tui-warm-up");
-        warm.setDaemon(true);
-        warm.start();
+        // the runs table's first screen is read meanwhile too
+        backend.prefetchRuns();
         Terminal terminal = new DefaultTerminalFactory(System.out, System.in, StandardCharsets.UTF_8)
                 .setForceTextTerminal(true)
                 // ^C is a key like any other here: it quits through the same path as q, restoring the terminal
                 .setUnixTerminalCtrlCBehaviour(UnixLikeTerminal.CtrlCBehaviour.TRAP)
                 .createTerminal();
-        TuiApp app = TuiApp.open(terminal, backend, benchFile);
+        TuiApp app = TuiApp.open(terminal, backend, benchFile, System.out);
         try {
             app.awaitQuit();
         } finally {

@@ -59,7 +59,9 @@ public final class TuiApp {
     private final Deque<Page> stack = new ArrayDeque<>();
     private final List<Page> tabs = new ArrayList<>();
     private final List<String> tabNames = List.of("Runs", "Skills", "Approvals");
-    private final RunIndex index = new RunIndex();
+    private final RunIndex index;
+    /** Where the OSC 52 copy sequence is written: the terminal's own output stream; null where there is none. */
+    private final java.io.OutputStream raw;
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(daemon("ao-tui-refresh"));
     private final ExecutorService loader = Executors.newSingleThreadExecutor(daemon("ao-tui-load"));
     private final ExecutorService actions = Executors.newCachedThreadPool(daemon("ao-tui-action"));
@@ -78,12 +80,16 @@ public final class TuiApp {
     private Page statusSource;
     private int waiting = -1;
     private boolean benchWritten;
+    private volatile boolean drewRuns;
     private boolean counting;
 
-    private TuiApp(Screen screen, Backend backend, Path benchFile) {
+    private TuiApp(Screen screen, Backend backend, Path benchFile, java.io.OutputStream raw) {
         this.screen = screen;
         this.backend = backend;
         this.benchFile = benchFile;
+        this.raw = raw;
+        this.index = backend.index();
+        if (backend.indexProblem() != null) error(null, backend.indexProblem());
         this.gui = new MultiWindowTextGUI(GuiThread::new, screen, new DefaultWindowManager(),
                 new WindowShadowRenderer(), new EmptySpace(TextColor.ANSI.DEFAULT));
         this.global = List.of(
@@ -101,10 +107,18 @@ public final class TuiApp {
 
     /** Opens the TUI on {@code terminal} and returns at once; the GUI runs on its own thread until {@link #quit()}. */
     public static TuiApp open(Terminal terminal, Backend backend, Path benchFile) throws IOException {
+        return open(terminal, backend, benchFile, null);
+    }
+
+    /**
+     * As {@link #open(Terminal, Backend, Path)}; {@code raw} is the byte stream under {@code terminal} (stdout for a
+     * real one), where {@code y} writes the OSC 52 sequence that puts a run id on the clipboard.
+     */
+    public static TuiApp open(Terminal terminal, Backend backend, Path benchFile, java.io.OutputStream raw) throws IOException {
         TerminalScreen screen = new TerminalScreen(terminal);
         screen.startScreen();
         screen.setCursorPosition(null);
-        TuiApp app = new TuiApp(screen, backend, benchFile);
+        TuiApp app = new TuiApp(screen, backend, benchFile, raw);
         app.start();
         return app;
     }
@@ -196,11 +210,19 @@ public final class TuiApp {
         host.invalidate();
     }
 
+    /** A message about one page (a filter, a search, a result) does not apply on the next: the status line is cleared. */
+    private void pageChanged() {
+        status = "";
+        statusError = false;
+        statusSource = null;
+    }
+
     Page current() {
         return stack.peek();
     }
 
     void push(Page p) {
+        pageChanged();
         stack.push(p);
         reload(p);
         redraw();
@@ -238,6 +260,7 @@ public final class TuiApp {
 
     void back() {
         if (stack.size() > 1) {
+            pageChanged();
             Page p = stack.pop();
             p.closed();
             lastLoad.remove(p);
@@ -313,9 +336,9 @@ public final class TuiApp {
             counting = true;
             counter.submit(() -> {
                 try {
-                    int n = index.matching(backend.store(), RunState.WAITING_APPROVAL).size();
+                    int n = index.count(backend.store(), RunState.WAITING_APPROVAL);
                     ui(() -> {
-                        if (n != waiting) {
+                        if (n >= 0 && n != waiting) {
                             waiting = n;
                             redraw();
                         }
@@ -337,6 +360,7 @@ public final class TuiApp {
 
     private void switchTab(int i) {
         int t = Math.floorMod(i, tabs.size());
+        pageChanged();
         while (stack.size() > 1) stack.pop().closed();
         if (stack.peek() != tabs.get(t)) {
             stack.clear();
@@ -367,8 +391,110 @@ public final class TuiApp {
     }
 
     /** Asks yes or no in a small window; {@code yes} runs on the UI thread. */
-    void confirm(String question, Runnable yes) {
-        Confirm.show(this, question, yes);
+    Window confirm(String question, Runnable yes) {
+        return Confirm.show(this, question, yes);
+    }
+
+    /**
+     * A question about a live run (cancel it?) no longer applies once the run has ended on its own: the window is
+     * closed and the status line says how it ended. Watched off the UI thread while the window is open.
+     */
+    private void closeWhenEnded(String id, Window question) {
+        actions.submit(() -> {
+            try {
+                while (question.getTextGUI() != null) {
+                    RunRecord r = backend.store().read(id).orElse(null);
+                    if (r != null && r.state().terminal()) {
+                        ui(() -> {
+                            if (question.getTextGUI() == null) return;
+                            question.close();
+                            info("run " + r.id() + " ended on its own (" + r.state().id() + "): nothing to cancel");
+                        });
+                        return;
+                    }
+                    Thread.sleep(300);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                // the run cannot be read: the question stays, and answering it reports why
+            }
+        });
+    }
+
+    // ---- y, o, R ----
+
+    /** {@code y}: the run id to the terminal's clipboard through OSC 52 ({@code ESC ] 52 ; c ; base64 BEL}). */
+    void copyRunId(String id) {
+        if (id == null) return;
+        if (raw == null) {
+            error(null, "cannot copy: this terminal has no output ao can write the clipboard sequence to");
+            return;
+        }
+        String seq = "\u001b]52;c;" + java.util.Base64.getEncoder().encodeToString(id.getBytes(StandardCharsets.UTF_8)) + "\u0007";
+        try {
+            if (screen instanceof TerminalScreen ts) ts.getTerminal().flush();
+            raw.write(seq.getBytes(StandardCharsets.US_ASCII));
+            raw.flush();
+            info("copied " + id + " (OSC 52: the terminal, or tmux with set-clipboard on, puts it on the clipboard)");
+        } catch (IOException e) {
+            error(null, "cannot copy " + id + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * {@code o}: the log in {@code $PAGER} ({@code less} when unset). The screen is given back to the terminal while
+     * the pager runs on it, on the UI thread (nothing else may read the keys meanwhile), and taken again after.
+     */
+    void openInPager(Path log) {
+        if (Files.isSymbolicLink(log)) {
+            error(null, log + ": is a symbolic link; not opened");
+            return;
+        }
+        if (!Files.isRegularFile(log)) {
+            info(log.getFileName() + " does not exist yet");
+            return;
+        }
+        String pager = backend.env().getOrDefault("PAGER", "").strip();
+        // "less -R" as a shell would split it; no shell runs it
+        List<String> cmd = new ArrayList<>(List.of((pager.isEmpty() ? "less" : pager).split("\\s+")));
+        cmd.add(log.toString());
+        String problem = null;
+        int exit = 0;
+        try {
+            screen.stopScreen();
+            try {
+                exit = dev.ao.engine.exec.ProcessSupervisor.foreground(cmd, backend.cwd(), backend.env());
+            } finally {
+                screen.startScreen();
+                screen.setCursorPosition(null);
+            }
+        } catch (IOException e) {
+            problem = "cannot start the pager '" + cmd.get(0) + "' ($PAGER): " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (problem != null) error(null, problem);
+        else if (exit != 0) info("the pager '" + cmd.get(0) + "' exited with " + exit);
+        else info("");
+        redraw();
+    }
+
+    /** {@code R}: the run dialog of the run's skill or script, filled in with its parameters (secrets are asked again). */
+    void rerun(RunRecord r) {
+        if (r == null) return;
+        String target = r.skill() != null ? r.skill() : r.script();
+        if (target == null) {
+            info("run " + r.id() + " has no recorded target to run again");
+            return;
+        }
+        act("reading " + target + "…", () -> {
+            dev.ao.engine.script.ScriptSpec spec = backend.specFor(target);
+            return () -> {
+                info("rerun of " + r.id() + ": its parameters are filled in; secrets are never stored, type them again");
+                RunDialog.open(this, spec, r.params());
+            };
+        });
     }
 
     /** Cancels a live run (after the person confirmed). */
@@ -428,19 +554,24 @@ public final class TuiApp {
             return;
         }
         if (r.parent() != null) {
-            confirm("Cancel run " + r.id() + " (" + r.label() + ")? Only this child of workflow run " + r.parent()
-                    + " is stopped; the workflow goes on with its result.", () -> cancelRun(r.id()));
+            closeWhenEnded(r.id(), confirm("Cancel run " + r.id() + " (" + r.label() + ")? Only this child of workflow run " + r.parent()
+                    + " is stopped; the workflow goes on with its result.", () -> cancelRun(r.id())));
             return;
         }
         if (workflow) {
-            confirm("Cancel workflow run " + r.id() + " (" + r.label() + ")? Its running jobs are stopped and no new job starts.",
-                    () -> cancelRun(r.id()));
+            closeWhenEnded(r.id(), confirm("Cancel workflow run " + r.id() + " (" + r.label() + ")? Its running jobs are stopped and no new job starts.",
+                    () -> cancelRun(r.id())));
             return;
         }
-        confirm("Cancel run " + r.id() + " (" + r.label() + ")? Its whole process tree is stopped.", () -> cancelRun(r.id()));
+        closeWhenEnded(r.id(), confirm("Cancel run " + r.id() + " (" + r.label() + ")? Its whole process tree is stopped.", () -> cancelRun(r.id())));
     }
 
     // ---- lifetime ----
+
+    /** Whether the runs table has been drawn with what the store holds (the first screen is complete). */
+    public boolean drewRuns() {
+        return drewRuns;
+    }
 
     /** Blocks until the person quits. */
     public void awaitQuit() throws InterruptedException {
@@ -519,7 +650,10 @@ public final class TuiApp {
         g.putString(0, h - 2, Text.fit(status, w));
         g.clearModifiers();
         drawBar(g, w, h - 1, p);
-        if (benchFile != null && !benchWritten && p instanceof RunsPage rp && rp.loaded()) writeBench(rp);
+        if (p instanceof RunsPage rp && rp.loaded()) {
+            drewRuns = true;
+            if (benchFile != null && !benchWritten) writeBench(rp);
+        }
     }
 
     private void drawTitle(TextGUIGraphics g, int w) {

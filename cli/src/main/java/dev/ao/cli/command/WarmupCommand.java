@@ -86,6 +86,10 @@ public final class WarmupCommand implements Callable<Integer> {
             try (dev.ao.engine.run.RunIndex index = dev.ao.engine.run.RunIndex.open(new RunStore(config.runsDir()), w -> { })) {
                 index.ids(new dev.ao.engine.run.RunIndex.Query(null, null, null, null, null, false, 20, 0));
             }
+            // 'ao tui' to its first runs table, through the index as a long history is read: Lanterna's classes too
+            Map<String, String> tuiEnv = new java.util.HashMap<>(env);
+            tuiEnv.put("AO_INDEX_FROM", "0");
+            dev.ao.tui.Tui.warmup(new dev.ao.tui.Backend(project, tuiEnv, List.of()));
         } catch (Exception | LinkageError e) {
             // no sandbox here (or no bwrap): the archive simply lacks the run path
         } finally {

@@ -52,9 +52,16 @@ class TuiHeadlessTest {
     private Backend backend;
 
     private void open() throws Exception {
+        open(Map.of(), null);
+    }
+
+    /** The TUI with more environment for ao, and {@code raw} as the terminal's byte stream (for OSC 52). */
+    private void open(Map<String, String> extraEnv, java.io.OutputStream raw) throws Exception {
         screen = new VirtualScreen(80, 24);
-        backend = new Backend(project.root, project.env(), RunCommand.launcherCommand());
-        app = TuiApp.open(screen.terminal, backend, null);
+        Map<String, String> env = new java.util.LinkedHashMap<>(project.env());
+        env.putAll(extraEnv);
+        backend = new Backend(project.root, env, RunCommand.launcherCommand());
+        app = TuiApp.open(screen.terminal, backend, null, raw);
     }
 
     @AfterEach
@@ -102,11 +109,12 @@ class TuiHeadlessTest {
         project = TestProject.create("skills");
         open();
         screen.type("2");
-        String s = screen.await("kubernetes-notes");
-        assertThat(s).contains("▶ guarded").contains("▶ hello").contains("▶ slow").contains("demo,risky").contains("k8s,notes")
+        String s = screen.await("4/4 skills");
+        // full skill ids, what ao run takes
+        assertThat(s).contains("  notes/kube").contains("▶ demo/guarded").contains("▶ demo/hello").contains("▶ demo/slow").contains("demo,risky").contains("k8s,notes")
                 .contains("4/4 skills");
         // the know-how skill has no runnable mark
-        assertThat(s).doesNotContain("▶ kubernetes-notes");
+        assertThat(s).doesNotContain("▶ notes/kube");
         screen.type("j");
         s = screen.await("demo/hello · local · runnable");
         // the detail pane: SKILL.md as text (no markup) and the script's parameters
@@ -114,10 +122,10 @@ class TuiHeadlessTest {
                 .contains("HELLO").contains("Says hello to name").contains("• prints a few lines").doesNotContain("**");
 
         screen.type("/kube");
-        s = screen.await("no hello", x -> !x.contains("▶ hello"), Duration.ofSeconds(10));
+        s = screen.await("no hello", x -> !x.contains("▶ demo/hello"), Duration.ofSeconds(10));
         assertThat(s).contains("kubernetes-notes").contains("1/4 skills").contains("ROLLOUTS");
         screen.key(KeyType.Escape);
-        screen.await("▶ hello");
+        screen.await("▶ demo/hello");
     }
 
     @Test
@@ -168,7 +176,7 @@ class TuiHeadlessTest {
         project = TestProject.create("dialog");
         open();
         screen.type("2");
-        screen.await("▶ hello");
+        screen.await("▶ demo/hello");
         screen.type("j");
         screen.await("demo/hello · local · runnable");
         screen.type("r");
@@ -266,10 +274,12 @@ class TuiHeadlessTest {
         open();
         screen.await("SKILL/SCRIPT");
         String bar = screen.text().lines().reduce((a, b) -> b).orElse("");
-        assertThat(bar).contains("enter open").contains("f filter").contains("c cancel").contains("? help").contains("q back/quit");
+        assertThat(bar).contains("enter open").contains("/ find").contains("f state").contains("s sort").contains("R rerun")
+                .contains("c cancel").contains("? help").contains("q back/quit");
         screen.type("?");
         String s = screen.await("Keys · Runs");
-        assertThat(s).contains("everywhere").contains("filter: previous state").contains("reject (waiting_approval)")
+        assertThat(s).contains("everywhere").contains("state: previous").contains("copy the run id (OSC 52)").contains("clear the text filter")
+                .contains("reject (waiting_approval)")
                 .contains("reload config and skills").contains("↓ j").contains("Skills view");
         screen.key(KeyType.Escape);
         screen.awaitGone("Keys · Runs");
@@ -290,7 +300,7 @@ class TuiHeadlessTest {
         // fixing the file and reloading (^R) recovers
         TestProject.write(project.root.resolve("dotcodex/config.toml"), "[skills]\npaths = [\"skills\"]\n");
         screen.terminal.addInput(new com.googlecode.lanterna.input.KeyStroke('r', true, false));
-        screen.await("▶ hello");
+        screen.await("▶ demo/hello");
     }
 
     @Test
@@ -553,5 +563,238 @@ class TuiHeadlessTest {
         } finally {
             supervisor.destroy();
         }
+    }
+
+    // ---- find, sort, rerun, pager, copy, events, tables, the status line ----
+
+    /** Four ended runs of three skills in three states, oldest first: ids ...-000-a000 to ...-003-a003. */
+    private List<RunRecord> fourRuns() throws Exception {
+        List<RunRecord> out = new ArrayList<>();
+        Object[][] spec = {{"demo/hello", RunState.SUCCEEDED, 0}, {"ops/deploy", RunState.FAILED, 1},
+                {"demo/hello", RunState.CANCELED, 130}, {"ops/backup", RunState.SUCCEEDED, 0}};
+        for (Object[] x : spec) {
+            RunRecord r = record(runId(), (String) x[0], (RunState) x[1], null, "summary of " + x[0], (Integer) x[2], null);
+            save(r, "out of " + r.id() + "\n");
+            out.add(r);
+        }
+        return out;
+    }
+
+    /** The rows of the runs table, top to bottom, as the ids they show. */
+    private static List<String> order(String screen, List<RunRecord> runs) {
+        return screen.lines().map(l -> runs.stream().map(RunRecord::id).filter(l::startsWith).findFirst().orElse(null))
+                .filter(java.util.Objects::nonNull).toList();
+    }
+
+    private void findAndSort(boolean index) throws Exception {
+        project = TestProject.create(index ? "find-index" : "find-files");
+        List<RunRecord> r = fourRuns();
+        String a = r.get(0).id(), b = r.get(1).id(), c = r.get(2).id(), d = r.get(3).id();
+        open(index ? Map.of("AO_INDEX_FROM", "0") : Map.of(), null);
+        String s = screen.await(a);
+        assertThat(order(s, r)).containsExactly(d, c, b, a);
+        // by skill, as it is typed
+        screen.type("/ops");
+        s = screen.await("only the ops runs", x -> order(x, r).equals(List.of(d, b)), Duration.ofSeconds(10));
+        assertThat(s).contains("Runs · all · /ops · 1/2");
+        screen.key(KeyType.Enter);
+        screen.await("/ops  (/ edit");
+        // by state, then by a part of an id
+        screen.key(KeyType.Backspace);
+        screen.await("all four again", x -> order(x, r).size() == 4, Duration.ofSeconds(10));
+        screen.type("/FAIL").key(KeyType.Enter);
+        screen.await("only the failed run", x -> order(x, r).equals(List.of(b)), Duration.ofSeconds(10));
+        screen.type("/").key(KeyType.Backspace).key(KeyType.Backspace).key(KeyType.Backspace).key(KeyType.Backspace).type("-002-");
+        screen.await("only the run with -002- in its id", x -> order(x, r).equals(List.of(c)), Duration.ofSeconds(10));
+        // Esc puts back the text from before the edit
+        screen.key(KeyType.Escape);
+        screen.await("the failed run again", x -> order(x, r).equals(List.of(b)), Duration.ofSeconds(10));
+        // a text that matches nothing says so; LIKE's own wildcards are plain characters
+        screen.type("/").key(KeyType.Backspace).key(KeyType.Backspace).key(KeyType.Backspace).key(KeyType.Backspace).type("%_").key(KeyType.Enter);
+        screen.await("No runs matching '%_'");
+        screen.key(KeyType.Backspace);
+        screen.await("all four again", x -> order(x, r).size() == 4, Duration.ofSeconds(10));
+
+        screen.type("s");
+        s = screen.await("oldest first", x -> order(x, r).equals(List.of(a, b, c, d)), Duration.ofSeconds(10));
+        assertThat(s).contains("sorted oldest first").contains("· oldest first ·");
+        screen.type("s");
+        screen.await("by state", x -> order(x, r).equals(List.of(c, b, d, a)), Duration.ofSeconds(10));
+        screen.type("s");
+        s = screen.await("by skill", x -> order(x, r).equals(List.of(c, a, d, b)), Duration.ofSeconds(10));
+        // the status line belongs to the page it was said on: gone on the next view, and on the way back
+        assertThat(s).contains("sorted by skill");
+        screen.type("2");
+        s = screen.await("4/4 skills");
+        assertThat(s).doesNotContain("sorted by skill");
+        screen.type("1");
+        screen.await("by skill still", x -> order(x, r).equals(List.of(c, a, d, b)), Duration.ofSeconds(10));
+        assertThat(screen.text()).doesNotContain("sorted by skill");
+        assertThat(Files.exists(project.root.resolve(".ao/index.db"))).as("index.db is what answered").isEqualTo(index);
+    }
+
+    @Test
+    void runsAreFoundByIdSkillOrStateAsYouTypeAndSortedFromTheirFiles() throws Exception {
+        findAndSort(false);
+    }
+
+    @Test
+    void runsAreFoundByIdSkillOrStateAsYouTypeAndSortedFromTheRunIndex() throws Exception {
+        findAndSort(true);
+    }
+
+    @Test
+    void yCopiesTheRunIdThroughOsc52() throws Exception {
+        project = TestProject.create("copy");
+        List<RunRecord> r = fourRuns();
+        java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+        open(Map.of(), raw);
+        screen.await(r.get(3).id());
+        screen.type("y");
+        screen.await("copied " + r.get(3).id());
+        String osc = "\u001b]52;c;" + java.util.Base64.getEncoder().encodeToString(r.get(3).id().getBytes(StandardCharsets.UTF_8)) + "\u0007";
+        assertThat(raw.toString(StandardCharsets.UTF_8)).isEqualTo(osc);
+        // and from a run's page
+        screen.type("j").key(KeyType.Enter);
+        screen.await("run " + r.get(2).id());
+        screen.type("y");
+        screen.await("copied " + r.get(2).id());
+        assertThat(raw.toString(StandardCharsets.UTF_8)).endsWith(
+                "\u001b]52;c;" + java.util.Base64.getEncoder().encodeToString(r.get(2).id().getBytes(StandardCharsets.UTF_8)) + "\u0007");
+    }
+
+    @Test
+    void oOpensTheShownLogInThePagerAndTakesTheScreenBack() throws Exception {
+        project = TestProject.create("pager");
+        List<RunRecord> r = fourRuns();
+        Path record = project.home.resolve("pager-args");
+        Path pager = project.home.resolve("pager.sh");
+        Files.writeString(pager, "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '" + record + "'\n");
+        pager.toFile().setExecutable(true);
+        open(Map.of("PAGER", pager + " -R"), null);
+        screen.await(r.get(3).id());
+        screen.key(KeyType.Enter);
+        screen.await("out of " + r.get(3).id());
+        screen.type("o");
+        RunStore store = new RunStore(project.runs());
+        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!Files.exists(record) && System.nanoTime() < end) Thread.sleep(50);
+        assertThat(Files.readString(record)).isEqualTo("-R\n" + store.dir(r.get(3).id()).resolve(RunStore.STDOUT) + "\n");
+        // the screen is the TUI's again, drawn whole
+        screen.await("out of " + r.get(3).id());
+        assertThat(screen.text()).contains("── stdout.log").contains("q back/quit");
+        // the other stream
+        screen.type("e");
+        screen.await("── stderr.log");
+        screen.type("o");
+        screen.await("the second call", x -> {
+            try {
+                return Files.readString(record).lines().count() == 4;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }, Duration.ofSeconds(20));
+        assertThat(Files.readString(record)).endsWith(store.dir(r.get(3).id()).resolve(RunStore.STDERR) + "\n");
+        // a pager that cannot be started is one line in the status line
+        app.close();
+        open(Map.of("PAGER", project.home.resolve("no-such-pager").toString()), null);
+        screen.await(r.get(3).id());
+        screen.key(KeyType.Enter).type("o");
+        String s = screen.await("cannot start the pager");
+        assertThat(s).contains("out of " + r.get(3).id());
+    }
+
+    @Test
+    void theEventsViewShowsEventsJsonlAsATable() throws Exception {
+        project = TestProject.create("events");
+        RunRecord r = runHello("dora");
+        open();
+        screen.await(r.id());
+        screen.key(KeyType.Enter);
+        screen.await("hello dora");
+        screen.type("v");
+        String s = screen.await("exit_code=0");
+        assertThat(s).contains("events of " + r.id()).contains("TIME").contains("STATE").contains("DETAIL")
+                .contains("queued").contains("running").contains("succeeded").contains("label=demo/hello");
+        // a line a hand or a crash damaged is shown cleaned, not dropped
+        events(new RunStore(project.runs()).dir(r.id()), "not json " + HOSTILE);
+        s = screen.await("not json");
+        assertClean(s);
+        screen.type("q");
+        screen.await("hello dora");
+    }
+
+    @Test
+    void aSummaryTableIsDrawnAsAlignedColumns() throws Exception {
+        project = TestProject.create("table");
+        RunRecord r = record(runId(), "logs/errors", RunState.SUCCEEDED, null, null, 0, null);
+        save(r, "");
+        Files.writeString(new RunStore(project.runs()).dir(r.id()).resolve(RunStore.SUMMARY), """
+                # Errors
+                | type | count | first |
+                |---|---:|---|
+                | Timeout | 12 | 10:01 |
+                | NullPointerException | 3 | %s |
+                | Other | 1 | %s |
+                """.formatted(HOSTILE + "10:07", "x".repeat(300)));
+        open();
+        screen.await(r.id());
+        screen.key(KeyType.Enter);
+        String s = screen.await("type                 │ count │ first");
+        assertThat(s).contains("ERRORS").contains("─────┼─").contains("(6 lines · s: all)");
+        assertClean(s);
+        screen.type("s");
+        s = screen.await("summary of " + r.id());
+        assertThat(s).contains("Timeout              │ 12    │ 10:01").contains("NullPointerException │ 3     │ 10:07")
+                .contains("Other                │ 1     │ xxxxx").contains("x…");
+        assertThat(s.lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(80));
+        assertClean(s);
+    }
+
+    @Test
+    void rOpensTheRunDialogFilledInWithTheRunsParameters() throws Exception {
+        project = TestProject.create("rerun");
+        Map<String, String> env = project.env();
+        AoConfig config = new ConfigLoader(project.root, env).load(Map.of());
+        RunService service = new RunService(config, env, SkillSources.catalog(config));
+        RunRecord first = service.start(service.prepare(RunRequest.of("demo/hello", List.of("name=carol", "color=blue", "loud=true"), project.root)),
+                Approver.NOBODY, RunListener.NONE).await();
+        open();
+        screen.await(first.id());
+        screen.type("R");
+        String s = screen.await("the form filled in", x -> x.contains("Run demo/hello") && x.contains("carol") && x.contains("blue")
+                && x.contains("[x]") && x.contains("<Start"), Duration.ofSeconds(20));
+        assertThat(s).doesNotContain("missing required parameter");
+        screen.key(KeyType.Tab).key(KeyType.Tab).key(KeyType.Tab).key(KeyType.Enter);
+        s = screen.await("started run");
+        RunStore store = new RunStore(project.runs());
+        String second = store.ids().stream().filter(x -> !x.equals(first.id())).findFirst().orElseThrow();
+        RunRecord again = awaitState(second, RunState.SUCCEEDED);
+        assertThat(again.params().get("name").asText()).isEqualTo("carol");
+        assertThat(again.params().get("color").asText()).isEqualTo("blue");
+        assertThat(again.params().get("loud").asBoolean()).isTrue();
+        // from a run's page too
+        screen.await("hello carol");
+        screen.type("R");
+        screen.await("Run demo/hello");
+        screen.key(KeyType.Escape);
+        screen.awaitGone("Run demo/hello");
+    }
+
+    @Test
+    void aCancelQuestionClosesWhenTheRunEndsOnItsOwn() throws Exception {
+        project = TestProject.create("cancel-ended");
+        open();
+        String id = backend.start("demo/slow", List.of("n=6"));
+        awaitState(id, RunState.RUNNING);
+        screen.await("running");
+        screen.type("c");
+        screen.await("Cancel run " + id);
+        String s = screen.await("run " + id + " ended on its own (succeeded): nothing to cancel");
+        assertThat(s).doesNotContain("Cancel run " + id);
+        assertThat(new RunStore(project.runs()).read(id).orElseThrow().state()).isEqualTo(RunState.SUCCEEDED);
+        // the keys go to the table again, not to a window left behind
+        screen.type("2");
+        screen.await("4/4 skills");
     }
 }

@@ -109,8 +109,8 @@ class TuiTmuxIT {
         keys("q");
         await("SKILL/SCRIPT");
         keys("2");
-        screen = await("kubernetes-notes");
-        assertThat(screen).contains("▶ hello");
+        screen = await("4/4 skills");
+        assertThat(screen).contains("▶ demo/hello").contains("  notes/kube");
 
         keys("q");
         screen = await("TUI-EXIT=0");

@@ -247,6 +247,24 @@ public final class ProcessSupervisor {
         return pb.start().toHandle();
     }
 
+    /**
+     * Runs a program in the foreground on this process's own terminal (stdin, stdout, stderr inherited) and waits for
+     * it: a pager over a log, opened from the TUI. Interrupted, it is ended with its tree.
+     */
+    public static int foreground(List<String> command, Path cwd, Map<String, String> env) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).inheritIO();
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        try {
+            return p.waitFor();
+        } catch (InterruptedException e) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw e;
+        }
+    }
+
     /** Sends SIGTERM to a process that is not our child (a detached supervisor); false if it is gone. */
     public static boolean terminate(long pid) {
         return ProcessHandle.of(pid).map(ProcessHandle::destroy).orElse(false);

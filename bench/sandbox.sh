@@ -17,7 +17,6 @@ opts_for() {
   local dir; dir="$(dirname "$1")"
   opts=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData)
   [ -f "$dir/ao.jsa" ] && opts+=(-XX:SharedArchiveFile="$dir/ao.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off)
-  [ -f "$dir/lib/picocli.jar" ] && opts+=(-Xbootclasspath/a:"$dir/lib/picocli.jar")
 }
 ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

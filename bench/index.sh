@@ -15,8 +15,8 @@ ao() { "$here/ao" "$@"; }
 . "$here/bench/lib.sh"
 
 # synthetic history: ended runs with known states and times, 1 in 20 a workflow's child
-s=$(date +%s%N)
-python3 - "$work/project/.ao/runs" "$total" <<'PY'
+generate() {
+python3 - "$1" "$2" <<'PY'
 import json, os, sys, datetime
 root, total = sys.argv[1], int(sys.argv[2])
 os.makedirs(root, exist_ok=True)
@@ -41,6 +41,9 @@ for i in range(total):
     with open(os.path.join(d, "run.json"), "w") as f:
         json.dump(r, f, indent=2)
 PY
+}
+s=$(date +%s%N)
+generate "$work/project/.ao/runs" "$total"
 e=$(date +%s%N)
 echo "generated $total run folders in $(( (e - s) / 1000000 )) ms"
 
@@ -55,7 +58,28 @@ failed=$(median_ms ao runs list --state failed --limit 20)
 reindex_out=$(ao runs reindex)
 s=$(date +%s%N); ao runs reindex >/dev/null; e=$(date +%s%N)
 reindex=$(( (e - s) / 1000000 ))
+# a run added since the last list: the catch-up notices the runs folder changed and compares it with the index
+mkdir "$work/project/.ao/runs/29990101-000000-000-beef"
+s=$(date +%s%N); ao runs list --limit 20 >/dev/null 2>&1; e=$(date +%s%N)
+after_new=$(( (e - s) / 1000000 ))
+complete=$(median_ms ao __complete runs)
+prune=$(median_ms ao runs prune --keep-days 30 --dry-run)
 version2=$(median_ms ao --version)
+
+# where the index starts to pay: the files against the index for a few history sizes
+crossover=""
+for size in 200 1000 2000; do
+  mkdir -p "$work/s$size/dotcodex"; touch "$work/s$size/dotcodex/config.toml"
+  generate "$work/s$size/.ao/runs" "$size"
+  cd "$work/s$size"
+  AO_INDEX_FROM=0 ao runs list >/dev/null 2>&1   # the index built, outside the measurement
+  f1=$(AO_INDEX_FROM=100000000 median_ms ao runs list --limit 20)
+  i1=$(AO_INDEX_FROM=0 median_ms ao runs list --limit 20)
+  f2=$(AO_INDEX_FROM=100000000 median_ms ao runs list --state failed --limit 20)
+  i2=$(AO_INDEX_FROM=0 median_ms ao runs list --state failed --limit 20)
+  crossover+="  $size runs: list files ${f1} ms / index ${i1} ms; --state failed files ${f2} ms / index ${i2} ms"$'\n'
+done
+cd "$work/project"
 db=$(stat -c %s "$work/project/.ao/index.db")
 wal=$(stat -c %s "$work/project/.ao/index.db-wal" 2>/dev/null || echo 0)
 
@@ -66,3 +90,8 @@ echo "ao runs list --limit 20             ${list} ms  $(ratio "$list" "$version"
 echo "ao runs list --state failed -l 20   ${failed} ms  $(ratio "$failed" "$version") of --version   (goal <= 1.5x)"
 echo "ao runs reindex                     ${reindex} ms  $(ratio "$reindex" "$version") of --version   (goal < 30000 ms); it says: $reindex_out"
 echo "index size                          $db bytes (+ $wal WAL) = $(( (db + wal) / total )) bytes per run"
+echo "runs list after one new folder      ${after_new} ms  $(ratio "$after_new" "$version") of --version"
+echo "ao __complete runs                  ${complete} ms  $(ratio "$complete" "$version") of --version   ($total ids)"
+echo "ao runs prune --dry-run (30 days)   ${prune} ms  $(ratio "$prune" "$version") of --version"
+echo "files against index (medians of $n):"
+printf '%s' "$crossover"

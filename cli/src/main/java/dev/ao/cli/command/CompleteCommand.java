@@ -42,7 +42,7 @@ public final class CompleteCommand implements Callable<Integer> {
                 case CompletionTree.SKILLS -> ctx.catalog().all().forEach(s -> {
                     if (plainWord(s.id())) values.add(s.id());
                 });
-                case CompletionTree.RUNS -> ctx.store().ids().stream().filter(CompleteCommand::plainWord).forEach(values::add);
+                case CompletionTree.RUNS -> runIds().stream().filter(CompleteCommand::plainWord).forEach(values::add);
                 case CompletionTree.PARAMS -> {
                     if (!args.isEmpty()) values.addAll(params(args.get(0)));
                 }
@@ -57,6 +57,18 @@ public final class CompleteCommand implements Callable<Integer> {
         for (String v : values) out.println(v);
         out.flush();
         return 0;
+    }
+
+    /** Newest first: from the run index when the history is long enough to use it, else the folders' names. */
+    private List<String> runIds() {
+        dev.ao.engine.run.RunStore store = ctx.store();
+        if (!dev.ao.engine.run.RunIndex.worthUsing(store, dev.ao.engine.run.RunIndex.indexFrom(ctx.env()))) return store.ids();
+        String prefix = args.isEmpty() ? "" : args.get(0);
+        try (dev.ao.engine.run.RunIndex index = dev.ao.engine.run.RunIndex.open(store, w -> { })) {
+            return index.briefs(null, prefix, 0).stream().map(dev.ao.engine.run.RunIndex.Brief::id).toList();
+        } catch (RuntimeException | LinkageError e) {
+            return store.ids();
+        }
     }
 
     /** {@code name=} for each parameter the skill's script.json declares. */

@@ -251,6 +251,7 @@ public final class RunCommand implements Callable<Integer> {
         err.flush();
         ciOut.finished(r, r.state() == RunState.SUCCEEDED ? List.of() : dev.ao.engine.run.RunLogs.lastLines(Path.of(r.stderrLog()), 20),
                 listener::warning);
+        autoPrune(err, term);
         if (refusedHere) {
             // say what needed the approval: in CI this line is all a person gets
             String why = prepared.approvalWhy() == null ? "" : " (it needs approval: " + prepared.approvalWhy() + ")";
@@ -295,7 +296,29 @@ public final class RunCommand implements Callable<Integer> {
             err.flush();
             return 0;
         }
-        return wr.run(req, prepared);
+        int code = wr.run(req, prepared);
+        autoPrune(err, ctx.terminal());
+        return code;
+    }
+
+    /**
+     * At most once a day, after a run has been reported: old runs go by the [runs] retention settings. Never fails
+     * the run; what goes wrong is one warning.
+     */
+    private void autoPrune(PrintWriter err, Terminal term) {
+        java.util.function.Consumer<String> warn = w -> err.println(term.yellow("ao: warning: " + w));
+        try {
+            dev.ao.engine.run.RunStore store = ctx.store();
+            boolean index = dev.ao.engine.run.RunIndex.worthUsing(store, dev.ao.engine.run.RunIndex.indexFrom(ctx.env()));
+            dev.ao.engine.run.Retention.Result r = dev.ao.engine.run.Retention.afterRun(ctx.config(), store, index, warn);
+            if (r != null && !r.runs().isEmpty()) {
+                err.println(term.dim("ao: pruned " + r.runs().size() + " old run(s) by the [runs] retention settings, "
+                        + dev.ao.cli.render.Durations.bytes(r.bytesFreed()) + " freed"));
+            }
+        } catch (RuntimeException e) {
+            warn.accept("automatic prune of old runs failed (" + e.getMessage() + "); 'ao runs prune' says more");
+        }
+        err.flush();
     }
 
     /**

@@ -13,6 +13,7 @@ import dev.ao.engine.AoException;
 import dev.ao.engine.SafeText;
 import dev.ao.engine.run.DetachedRuns;
 import dev.ao.engine.run.RunIndex;
+import dev.ao.engine.run.Retention;
 import dev.ao.engine.run.RunLogs;
 import dev.ao.engine.run.RunRecord;
 import dev.ao.engine.run.RunState;
@@ -120,7 +121,7 @@ public final class RunsCommand implements Runnable {
         private List<RunRecord> listed(RunStore store, RunIndex.Query q) {
             PrintWriter err = spec.commandLine().getErr();
             List<String> ids;
-            if (fewRuns(store, indexFrom())) return fromFiles(store, q);
+            if (!RunIndex.worthUsing(store, RunIndex.indexFrom(ctx.env()))) return fromFiles(store, q);
             try (RunIndex index = RunIndex.open(store, w -> err.println(ctx.terminal().yellow("ao: warning: " + w)))) {
                 ids = index.ids(q);
             } catch (RuntimeException | LinkageError e) {
@@ -130,34 +131,6 @@ public final class RunsCommand implements Runnable {
             List<RunRecord> runs = new java.util.ArrayList<>(ids.size());
             for (String id : ids) store.read(id).ifPresent(runs::add);
             return runs;
-        }
-
-        /**
-         * Below this many run folders, reading them is faster than loading SQLite (about half a second here): the
-         * index serves long histories, the files short ones. {@code AO_INDEX_FROM} moves the line (0: always the index).
-         */
-        static final int INDEX_FROM = 2000;
-
-        private int indexFrom() {
-            String v = ctx.env().get("AO_INDEX_FROM");
-            if (v == null || v.isBlank()) return INDEX_FROM;
-            try {
-                return Math.max(0, Integer.parseInt(v.strip()));
-            } catch (NumberFormatException e) {
-                throw AoException.usage("AO_INDEX_FROM must be a number of runs, got '" + v + "'");
-            }
-        }
-
-        private static boolean fewRuns(RunStore store, int from) {
-            if (from == 0) return false;
-            if (!Files.isDirectory(store.runsDir())) return true;
-            int n = 0;
-            try (var ds = Files.newDirectoryStream(store.runsDir())) {
-                for (Path ignored : ds) if (++n >= from) return false;
-            } catch (IOException e) {
-                return false;
-            }
-            return true;
         }
 
         private static List<RunRecord> fromFiles(RunStore store, RunIndex.Query q) {
@@ -625,28 +598,75 @@ public final class RunsCommand implements Runnable {
         return now;
     }
 
-    @Command(name = "prune", description = "Delete ended runs, keeping the newest N (default 100).")
+    @Command(name = "prune", description = {"Delete ended runs by the retention settings: [runs] keep_days, keep_count, keep_failed_days",
+            "in config (ao config show), each overridden by its flag. A run is removed when it is older than its age limit",
+            "or not among the newest keep_count ended runs. Never a live run (queued, waiting_approval, blocked, running,",
+            "paused); a workflow's child runs go with their parent and are never removed alone, and a workflow is kept whole",
+            "while any run in it is live. ao also prunes by the config, at most once a day, after an 'ao run'."},
+            footerHeading = "%nExamples:%n",
+            footer = {"  ao runs prune --dry-run                  # what the config would remove, and the bytes freed",
+                    "  ao runs prune --keep-days 30 --keep-failed-days 90   # failures kept three times as long",
+                    "  ao runs prune --keep-count 1000 -o json"})
     static final class Prune implements Callable<Integer> {
         private final Context ctx;
         @Spec CommandSpec spec;
-        @Option(names = "--keep", paramLabel = "N", defaultValue = "100", description = "Ended runs to keep (default: ${DEFAULT-VALUE}).")
-        int keep;
-        @Option(names = "--dry-run", description = "Only say what would be deleted.")
+        @Option(names = "--keep-days", paramLabel = "DAYS", description = "Remove ended runs that ended more than DAYS days ago (0: no age limit; config: runs.keep_days).")
+        Integer keepDays;
+        @Option(names = {"--keep-count", "--keep"}, paramLabel = "N", description = "Keep only the newest N ended runs, a workflow with its child runs counting once (0: no limit; config: runs.keep_count).")
+        Integer keepCount;
+        @Option(names = "--keep-failed-days", paramLabel = "DAYS", description = "As --keep-days for runs that ended failed, timed_out or lost, longer or shorter than the rest"
+                + " (-1: the same as --keep-days; 0: no age limit; config: runs.keep_failed_days).")
+        Integer keepFailedDays;
+        @Option(names = "--dry-run", description = "Only say what would be removed.")
         boolean dryRun;
+        @Mixin OutputOptions output;
 
         Prune(Context ctx) { this.ctx = ctx; }
 
         @Override
         public Integer call() {
-            if (keep < 0) throw AoException.usage("--keep must be 0 or more, got " + keep);
-            RunStore store = ctx.store();
-            List<RunRecord> ended = store.list(r -> r.state().terminal(), 0);
-            int deleted = 0;
-            for (RunRecord r : ended.subList(Math.min(keep, ended.size()), ended.size())) {
-                if (!dryRun) store.delete(r.id());
-                deleted++;
+            if (keepDays != null && keepDays < 0) throw AoException.usage("--keep-days must be 0 (no age limit) or more, got " + keepDays);
+            if (keepCount != null && keepCount < 0) throw AoException.usage("--keep-count must be 0 (no limit) or more, got " + keepCount);
+            if (keepFailedDays != null && keepFailedDays < -1) {
+                throw AoException.usage("--keep-failed-days must be -1 (as --keep-days), 0 (no age limit) or more, got " + keepFailedDays);
             }
-            spec.commandLine().getOut().println((dryRun ? "would delete " : "deleted ") + deleted + " run(s), kept " + Math.min(keep, ended.size()));
+            Retention.Policy config = Retention.Policy.of(ctx.config());
+            Retention.Policy policy = new Retention.Policy(keepDays != null ? keepDays : config.keepDays(),
+                    keepCount != null ? keepCount : config.keepCount(), keepFailedDays != null ? keepFailedDays : config.keepFailedDays());
+            if (!policy.any()) {
+                throw AoException.usage("no retention is set: give --keep-days, --keep-count or --keep-failed-days, or set [runs] keep_days, "
+                        + "keep_count or keep_failed_days in the config (ao config show)");
+            }
+            RunStore store = ctx.store();
+            PrintWriter err = spec.commandLine().getErr();
+            Retention.Result r;
+            if (RunIndex.worthUsing(store, RunIndex.indexFrom(ctx.env()))) {
+                try (RunIndex index = RunIndex.open(store, w -> err.println(ctx.terminal().yellow("ao: warning: " + w)))) {
+                    r = Retention.prune(store, index, policy, Instant.now(), dryRun);
+                }
+            } else {
+                r = Retention.prune(store, null, policy, Instant.now(), dryRun);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (output.json()) {
+                ObjectNode n = Json.object();
+                n.put("dry_run", r.dryRun());
+                n.put("removed", r.runs().size());
+                n.put("folders", r.removed());
+                n.put("bytes_freed", r.bytesFreed());
+                n.put("kept", r.kept());
+                ObjectNode p = n.putObject("policy");
+                p.put("keep_days", policy.keepDays());
+                p.put("keep_count", policy.keepCount());
+                p.put("keep_failed_days", policy.failedDays());
+                ArrayNode ids = n.putArray("runs");
+                r.runs().forEach(ids::add);
+                out.println(Json.write(n));
+                return 0;
+            }
+            String children = r.removed() > r.runs().size() ? " with " + (r.removed() - r.runs().size()) + " child run(s)" : "";
+            out.println((r.dryRun() ? "would remove " : "removed ") + r.runs().size() + " run(s)" + children + ", "
+                    + Durations.bytes(r.bytesFreed()) + (r.dryRun() ? " to free" : " freed") + "; kept " + r.kept());
             return 0;
         }
     }

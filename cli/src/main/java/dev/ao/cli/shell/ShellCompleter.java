@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ao.cli.Context;
 import dev.ao.engine.AoException;
 import dev.ao.engine.SafeText;
+import dev.ao.engine.run.RunIndex;
 import dev.ao.engine.run.RunRecord;
 import dev.ao.engine.run.RunState;
 import dev.ao.engine.run.RunStore;
@@ -208,11 +209,9 @@ public final class ShellCompleter implements Completer {
 
     private void runIds(String path, List<Candidate> candidates) {
         RunStore store;
-        List<String> ids;
         try {
             ctx.refresh(); // live: the config may have moved the state dir since the last command
             store = ctx.store();
-            ids = store.ids();
         } catch (AoException e) {
             return;
         }
@@ -222,6 +221,13 @@ public final class ShellCompleter implements Completer {
             case "runs approve", "runs reject" -> s -> s == RunState.WAITING_APPROVAL;
             default -> null;
         };
+        if (fromIndex(store, wanted, candidates)) return;
+        List<String> ids;
+        try {
+            ids = store.ids();
+        } catch (AoException e) {
+            return;
+        }
         int described = 0;
         for (String id : ids) {
             Optional<RunRecord> r = wanted != null || described++ < DESCRIBED_RUNS ? store.read(id) : Optional.empty();
@@ -229,6 +235,31 @@ public final class ShellCompleter implements Completer {
             String descr = r.map(x -> SafeText.line(x.label()) + " · " + x.state().id()).orElse(null);
             candidates.add(new Candidate(id, id, "runs", descr, null, null, true));
         }
+    }
+
+    /**
+     * A long history: the run index answers in one query, every run described, where the files would be read one by
+     * one (100,000 run.json for 'runs cancel'). False when the history is short or the index cannot be used.
+     */
+    private boolean fromIndex(RunStore store, Predicate<RunState> wanted, List<Candidate> candidates) {
+        java.util.Set<RunState> states = null;
+        if (wanted != null) {
+            states = java.util.EnumSet.noneOf(RunState.class);
+            for (RunState s : RunState.values()) if (wanted.test(s)) states.add(s);
+        }
+        List<RunIndex.Brief> briefs;
+        try {
+            if (!RunIndex.worthUsing(store, RunIndex.indexFrom(ctx.env()))) return false;
+            try (RunIndex index = RunIndex.open(store, w -> { })) {
+                briefs = index.briefs(states, "", 0);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
+        for (RunIndex.Brief b : briefs) {
+            candidates.add(new Candidate(b.id(), b.id(), "runs", SafeText.line(b.label()) + " · " + b.state().id(), null, null, true));
+        }
+        return true;
     }
 
     /** {@code run SKILL -p <Tab>}: the parameter names its script.json declares, as {@code name=}. */

@@ -51,12 +51,20 @@ public record ConfigKey(String name, Type type, Object defaultValue, String help
     public static final ConfigKey MCP_ALLOW_NETWORK = new ConfigKey("mcp.allow_network", Type.BOOL, false,
             "may an agent's run_script (ao mcp) ask for network access");
 
+    public static final ConfigKey RUNS_KEEP_DAYS = new ConfigKey("runs.keep_days", Type.INT, 0,
+            "ended runs older than this many days (since they ended) are pruned; 0 = no age limit");
+    public static final ConfigKey RUNS_KEEP_COUNT = new ConfigKey("runs.keep_count", Type.INT, 0,
+            "only the newest this many ended runs are kept (a workflow with its child runs counts once); 0 = no limit");
+    public static final ConfigKey RUNS_KEEP_FAILED_DAYS = new ConfigKey("runs.keep_failed_days", Type.INT, -1,
+            "as keep_days for runs that ended failed, timed_out or lost; -1 = the same as keep_days, 0 = no age limit");
+
     public static final ConfigKey LLM_PROVIDER = new ConfigKey("llm.provider", Type.STRING, "anthropic",
             "the [llm.providers.<id>] 'ao write' asks (built in: anthropic, openai, ollama)");
 
     public static final List<ConfigKey> ALL = List.of(SANDBOX_MODE, NETWORK_ACCESS, WRITABLE_ROOTS, ALLOWED_EXTENSIONS,
             EXECUTION_TIMEOUT, CLEANUP_AFTER_RUN, SKILL_PATHS, DENY_READ, ENV_INCLUDE, MAX_PROCESSES, MAX_FILE_SIZE, MAX_MEMORY,
-            MAX_DISK, ALLOW_READ, ALLOW_WRITE, RUN_AS_UID, LLM_PROVIDER, MCP_ALLOW_NETWORK);
+            MAX_DISK, ALLOW_READ, ALLOW_WRITE, RUN_AS_UID, LLM_PROVIDER, MCP_ALLOW_NETWORK, RUNS_KEEP_DAYS, RUNS_KEEP_COUNT,
+            RUNS_KEEP_FAILED_DAYS);
 
     /** Not a key: the name under which {@link AoConfig#llmProviders()} keeps the merged {@code [llm.providers.*]} tables. */
     public static final String LLM_PROVIDERS = "llm.providers";

@@ -130,6 +130,14 @@ public final class ConfigLoader {
         if ((Integer) procs.value() < 1) {
             throw AoException.usage(procs.origin() + ": sandbox.max_processes must be at least 1, got " + procs.value());
         }
+        for (ConfigKey k : List.of(ConfigKey.RUNS_KEEP_DAYS, ConfigKey.RUNS_KEEP_COUNT, ConfigKey.RUNS_KEEP_FAILED_DAYS)) {
+            ConfigValue v = values.get(k.name());
+            int min = k == ConfigKey.RUNS_KEEP_FAILED_DAYS ? -1 : 0;
+            if ((Integer) v.value() < min) {
+                throw AoException.usage(v.origin() + ": " + k.name() + " must be " + (min < 0 ? "-1 (as keep_days), 0 (no age limit) or more" : "0 (no limit) or more")
+                        + ", got " + v.value());
+            }
+        }
         ConfigValue uid = values.get(ConfigKey.RUN_AS_UID.name());
         int u = (Integer) uid.value();
         // a project's config comes with the repository: it must not pick root, nor a real user whose files it could read

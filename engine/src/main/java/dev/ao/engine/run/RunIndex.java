@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -123,7 +122,7 @@ public final class RunIndex implements AutoCloseable {
         } catch (IOException e) {
             throw new SQLException(file.getParent() + ": cannot create: " + e.getMessage(), e);
         }
-        db = DriverManager.getConnection("jdbc:sqlite:" + file, c.toProperties());
+        db = connect(c);
         try (Statement s = db.createStatement()) {
             // WAL: readers never wait for a writer; the mode is stored in the file, so setting it again is free
             s.execute("PRAGMA journal_mode=WAL");
@@ -138,6 +137,15 @@ public final class RunIndex implements AutoCloseable {
             }
         }
         lastSync = catchUp ? sync(false) : new Sync(0, 0, 0, 0);
+    }
+
+    /**
+     * Straight to the driver, not through {@link java.sql.DriverManager}, whose first use scans the class path for
+     * every JDBC driver; with the native library from the user's cache, not a fresh copy in /tmp.
+     */
+    private Connection connect(SQLiteConfig c) throws SQLException {
+        SqliteLibrary.prepare();
+        return org.sqlite.JDBC.createConnection("jdbc:sqlite:" + file, c.toProperties());
     }
 
     private void createSchema(Statement s) throws SQLException {
@@ -448,6 +456,124 @@ public final class RunIndex implements AutoCloseable {
         return out;
     }
 
+    /** A run as a completion offers it: its id, label and state. */
+    public record Brief(String id, String label, RunState state) {}
+
+    /**
+     * Runs whose id starts with {@code prefix} (empty: all) and whose state is one of {@code states} (null: any),
+     * newest first, at most {@code limit} (0: all). For Tab completion: one query, no run.json read.
+     */
+    public List<Brief> briefs(Set<RunState> states, String prefix, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT id, label, state FROM runs WHERE 1=1");
+        List<Object> args = new ArrayList<>();
+        if (prefix != null && !prefix.isEmpty()) {
+            sql.append(" AND id >= ? AND id < ?");
+            args.add(prefix);
+            args.add(prefix + Character.MAX_VALUE);
+        }
+        if (states != null) {
+            sql.append(" AND state IN (");
+            int i = 0;
+            for (RunState st : states) {
+                sql.append(i++ == 0 ? "?" : ",?");
+                args.add(st.id());
+            }
+            if (i == 0) return List.of();
+            sql.append(")");
+        }
+        sql.append(" ORDER BY id DESC LIMIT ?");
+        args.add(limit > 0 ? limit : -1);
+        List<Brief> out = new ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) ps.setObject(i + 1, args.get(i));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    RunState st;
+                    try {
+                        st = RunState.parse(rs.getString(3));
+                    } catch (RuntimeException e) {
+                        continue;
+                    }
+                    out.add(new Brief(rs.getString(1), rs.getString(2), st));
+                }
+            }
+        } catch (SQLException e) {
+            throw new AoException(ExitCode.FAILED, file + ": cannot query the run index: " + oneLine(e));
+        }
+        return out;
+    }
+
+    /** Every run in the index, as retention judges them (state, parent, when it ended or else was created). */
+    public List<Retention.Entry> entries() {
+        List<Retention.Entry> out = new ArrayList<>();
+        try (Statement s = db.createStatement();
+             ResultSet rs = s.executeQuery("SELECT id, state, parent, coalesce(ended_at, created_at) FROM runs")) {
+            while (rs.next()) {
+                RunState state;
+                try {
+                    state = RunState.parse(rs.getString(2));
+                } catch (RuntimeException e) {
+                    state = RunState.QUEUED; // unknown: treated as live, so never removed
+                }
+                out.add(new Retention.Entry(rs.getString(1), state, rs.getString(3), Retention.time(rs.getString(4))));
+            }
+        } catch (SQLException e) {
+            throw new AoException(ExitCode.FAILED, file + ": cannot read the run index: " + oneLine(e));
+        }
+        return out;
+    }
+
+    /** Drops the rows of run folders that were just deleted (the next catch-up would too, after a full scan). */
+    public void forget(java.util.Collection<String> ids) {
+        if (ids.isEmpty()) return;
+        try (Statement s = db.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+            try (PreparedStatement del = db.prepareStatement("DELETE FROM runs WHERE id = ?")) {
+                for (String id : ids) {
+                    del.setString(1, id);
+                    del.addBatch();
+                }
+                del.executeBatch();
+                s.execute("COMMIT");
+            } catch (SQLException | RuntimeException e) {
+                s.execute("ROLLBACK");
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new AoException(ExitCode.FAILED, file + ": cannot update the run index: " + oneLine(e));
+        }
+    }
+
+    /**
+     * Below this many run folders, reading them is faster than loading SQLite: the index serves long histories, the
+     * files short ones. {@code AO_INDEX_FROM} moves the line (0: always the index).
+     */
+    public static final int INDEX_FROM = 2000;
+
+    /** The line from {@code AO_INDEX_FROM}, else {@link #INDEX_FROM}; a value that is not a number is a usage error. */
+    public static int indexFrom(Map<String, String> env) {
+        String v = env.get("AO_INDEX_FROM");
+        if (v == null || v.isBlank()) return INDEX_FROM;
+        try {
+            return Math.max(0, Integer.parseInt(v.strip()));
+        } catch (NumberFormatException e) {
+            throw AoException.usage("AO_INDEX_FROM must be a number of runs, got '" + v + "'");
+        }
+    }
+
+    /** Whether a history is long enough for the index to answer faster than the files: counts folders up to {@code from}. */
+    public static boolean worthUsing(RunStore store, int from) {
+        if (from == 0) return true;
+        if (!Files.isDirectory(store.runsDir())) return false;
+        int n = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(store.runsDir())) {
+            for (Path ignored : ds) if (++n >= from) return true;
+        } catch (IOException e) {
+            return true;
+        }
+        return false;
+    }
+
     /**
      * Runs one query on a connection that cannot write: opened read-only, {@code query_only}, no database may be
      * attached. A statement that would write, or a malformed one, is a usage error with SQLite's one-line reason.
@@ -461,7 +587,7 @@ public final class RunIndex implements AutoCloseable {
         SQLiteConfig c = new SQLiteConfig();
         c.setReadOnly(true);
         c.setBusyTimeout(BUSY_MS);
-        try (Connection ro = DriverManager.getConnection("jdbc:sqlite:" + file, c.toProperties())) {
+        try (Connection ro = connect(c)) {
             // a read-only file handle is the wall; query_only and no attached databases say so even to SQL
             ((SQLiteConnection) ro).setLimit(SQLiteLimits.SQLITE_LIMIT_ATTACHED, 0);
             try (Statement s = ro.createStatement()) {

@@ -105,7 +105,15 @@ public final class RunStore {
         } catch (AoException e) {
             if (!overwriteInPlace(file, r)) throw e;
         }
+        if (CRASH_AFTER_RUN_JSON && r.state().terminal()) Runtime.getRuntime().halt(CRASH_EXIT);
     }
+
+    /**
+     * A test hook: with {@code AO_TEST_CRASH=after-run-json} the JVM halts (as a {@code kill -9} would stop it: no
+     * shutdown hooks, nothing flushed) right after a run's final run.json is written, before anything else learns of it.
+     */
+    private static final boolean CRASH_AFTER_RUN_JSON = "after-run-json".equals(System.getenv("AO_TEST_CRASH"));
+    public static final int CRASH_EXIT = 137;
 
     /**
      * A full disk has no room for the temporary copy: the run is recorded over the old file's own blocks instead, in

@@ -286,7 +286,12 @@ public final class ScriptCommand implements Runnable {
     // ---- validate ---------------------------------------------------------------------------------------
 
     @Command(name = "validate", description = {"Check a script.json the way 'ao run' reads it: JSON, script file, extension,",
-            "parameters_schema as JSON Schema, defaults, every key. Exit 2 when there are errors."})
+            "the script's syntax (its own interpreter parses it, runs none of it), parameters_schema as JSON Schema,",
+            "defaults against their schema, every key. Prints every problem at once, one per line:",
+            "FILE[:LINE]: error|warning: [KEY: ]MESSAGE."},
+            exitCodeListHeading = "%nExit codes (the same as 'ao skill lint'):%n",
+            exitCodeList = {"0:no errors (warnings are printed and do not fail)",
+                    "2:at least one error: a finding in a file, or a PATH that is not there"})
     static final class Validate implements Callable<Integer> {
         private final Context ctx;
         @Spec CommandSpec spec;
@@ -304,7 +309,10 @@ public final class ScriptCommand implements Runnable {
             int scripts = 0;
             for (Path p : paths) {
                 Path abs = ctx.cwd().resolve(p).normalize();
-                if (!Files.exists(abs)) throw AoException.usage(p + ": no such file or folder");
+                if (!Files.exists(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    findings.add(new SkillLinter.Finding(abs, 0, SkillLinter.Severity.ERROR, "missing", "no such file or folder"));
+                    continue;
+                }
                 Path specFile;
                 if (Files.isDirectory(abs)) specFile = abs.resolve(ScriptSpecReader.FILE);
                 else if (abs.getFileName().toString().equals(ScriptSpecReader.FILE)) specFile = abs;
@@ -326,6 +334,7 @@ public final class ScriptCommand implements Runnable {
                     }
                 }
             }
+            findings.sort(java.util.Comparator.comparing((SkillLinter.Finding f) -> f.file().toString()).thenComparingInt(SkillLinter.Finding::line));
             SkillLinter.Report r = new SkillLinter.Report(List.copyOf(findings), 0, scripts);
             boolean errors = SkillCommand.printReport(ctx, r, output.json(), spec.commandLine().getOut(), spec.commandLine().getErr());
             return errors ? ExitCode.USAGE.code() : 0;

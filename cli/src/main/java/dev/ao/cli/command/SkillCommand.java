@@ -122,6 +122,7 @@ public final class SkillCommand implements Runnable {
                 if (f.line() > 0) o.put("line", f.line());
                 o.put("severity", f.severity().label());
                 o.put("rule", f.rule());
+                if (f.key() != null) o.put("key", f.key());
                 o.put("message", f.message());
             }
             out.println(Json.write(n));
@@ -485,7 +486,10 @@ public final class SkillCommand implements Runnable {
 
     @Command(name = "lint", description = {"Check skills and their scripts: YAML, name and description, name = folder, script.json,",
             "parameters_schema as JSON Schema, script file and extension, the SCRIPT-FIRST directive, broken links.",
-            "Prints file:line: severity: message. Exit 1 when there are errors; warnings do not fail."})
+            "the script's syntax. Prints every problem at once, one per line: FILE[:LINE]: error|warning: [KEY: ]MESSAGE."},
+            exitCodeListHeading = "%nExit codes (the same as 'ao script validate'):%n",
+            exitCodeList = {"0:no errors (warnings are printed and do not fail)",
+                    "2:at least one error: a finding in a file, or a PATH that is not there"})
     static final class Lint implements Callable<Integer> {
         private final Context ctx;
         @Spec CommandSpec spec;
@@ -517,7 +521,7 @@ public final class SkillCommand implements Runnable {
                         config.skillPaths().stream().map(p -> rel(ctx, p)).toList()) + ")");
             }
             boolean errors = printReport(ctx, r, output.json(), spec.commandLine().getOut(), spec.commandLine().getErr());
-            return errors ? ExitCode.FAILED.code() : 0;
+            return errors ? ExitCode.USAGE.code() : 0;
         }
     }
 

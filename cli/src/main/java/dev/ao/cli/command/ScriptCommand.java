@@ -57,12 +57,16 @@ public final class ScriptCommand implements Runnable {
     // ---- new --------------------------------------------------------------------------------------------
 
     @Command(name = "new", description = {"Create a script and its script.json from the templates; runs as is ('ao run PATH').",
+            "--from SCRIPT: only a script.json for a script that exists (an Agent Skill's scripts/x.py): name from the file,",
+            "description from its docstring or leading comment, no parameters, risk auto.",
             "Refuses to overwrite: one script.json per folder."})
     static final class New implements Callable<Integer> {
         private final Context ctx;
         @Spec CommandSpec spec;
-        @Parameters(paramLabel = "PATH", description = "The script file to create (tools/cleanup.py); the extension may come from --lang.")
+        @Parameters(arity = "0..1", paramLabel = "PATH", description = "The script file to create (tools/cleanup.py); the extension may come from --lang.")
         Path path;
+        @Option(names = "--from", paramLabel = "SCRIPT", description = "An existing .py/.sh/.js file to write a script.json for, next to it.")
+        Path from;
         @Option(names = "--lang", paramLabel = "LANG", description = "python, bash or js (default: from the extension, else python).")
         String lang;
         @Option(names = {"--description", "-d"}, paramLabel = "TEXT", description = "One sentence: what the script does.")
@@ -72,6 +76,19 @@ public final class ScriptCommand implements Runnable {
 
         @Override
         public Integer call() {
+            if (from != null) {
+                if (path != null || lang != null || description != null) {
+                    throw AoException.usage("--from takes the script as it is: give no PATH, --lang or --description with it");
+                }
+                SkillTemplates.Created c = new SkillTemplates(ctx.config().projectRoot().orElse(null)).scriptJsonFrom(ctx.cwd().resolve(from).normalize());
+                PrintWriter out = spec.commandLine().getOut();
+                String script = rel(ctx, ctx.cwd().resolve(from).normalize());
+                out.println("created " + rel(ctx, c.files().get(0)) + " for " + script + " (no parameters: its own arguments go after --)");
+                out.println("try it:  ao run " + (script.contains("/") ? script : "./" + script) + " -- --help");
+                out.println("check:   ao script validate " + script);
+                return 0;
+            }
+            if (path == null) throw AoException.usage("give the PATH of the script to create, or --from SCRIPT");
             SkillTemplates.Lang l = lang == null ? null : SkillTemplates.Lang.parse(lang);
             SkillTemplates t = new SkillTemplates(ctx.config().projectRoot().orElse(null));
             SkillTemplates.Created c = t.newScript(ctx.cwd().resolve(path).normalize(), l, description);

@@ -109,7 +109,8 @@ function main() {
   } catch (err) {
     die(err.message);
   }
-  const rawLog = path.join(WORKSPACE, 'raw.log');
+  // the workspace is removed after the run; $AO_ARTIFACTS is kept with it (ao runs show <id>)
+  const rawLog = path.join(process.env.AO_ARTIFACTS || WORKSPACE, 'raw.log');
   fs.writeFileSync(rawLog, '');
   console.log(`processing ${items.length} items`);
 
@@ -129,7 +130,9 @@ function main() {
     `${verb} ${done.length} of ${items.length} items, ${failed.length} failed.`];
   if (failed.length) lines.push('', 'Failed:', ...failed.slice(0, 15).map((line) => `- ${line}`));
   if (done.length) lines.push('', `${verb}: ${done.slice(0, 30).join(', ')}${done.length > 30 ? ' ...' : ''}`);
-  lines.push('', `Raw output: ${rawLog}`);
+  lines.push('', process.env.AO_ARTIFACTS
+    ? `Raw output: \`raw.log\` in the run's artifacts (\`ao runs show ${process.env.AO_RUN_ID || ''}\`)`
+    : `Raw output: ${rawLog}`);
   finish(lines, { total: items.length, succeeded: done.length, failed: failed.length }, failed.length ? 1 : 0);
 }
 

@@ -39,7 +39,7 @@ def collect_items(params: dict) -> list[str]:
 
 def process_item(item: str, params: dict, raw_log) -> str:
     """Do the work for ONE item and return a short result; raise on failure.
-    Keep raw command output in the workspace (raw_log), not on stdout."""
+    Keep raw command output in raw_log (kept in the run's artifacts), not on stdout."""
     if params["dry_run"]:
         return "would process"
     proc = subprocess.run(["echo", f"processed {item}"], capture_output=True, text=True, timeout=60)
@@ -58,7 +58,7 @@ def main() -> None:
         ao_skill.fail_usage(str(exc))
     print(f"processing {len(items)} items (concurrency {params['concurrency']})", flush=True)
 
-    raw_path = ao_skill.workspace("raw.log")
+    raw_path = ao_skill.artifacts("raw.log")  # kept with the run; the workspace is removed
     with open(raw_path, "w", encoding="utf-8") as raw_log:  # per item: a failure is recorded, the rest carry on
         done, failed = ao_skill.for_each(items, lambda item: process_item(item, params, raw_log),
                                          concurrency=params["concurrency"])

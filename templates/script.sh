@@ -35,7 +35,8 @@ fi
 
 # --- ao runtime contract ---------------------------------------------------------------
 WORKSPACE="${AO_WORKSPACE:-$PWD}"
-RAW_LOG="$WORKSPACE/raw.log"
+# the workspace is removed after the run; $AO_ARTIFACTS is kept with it (ao runs show <id>)
+RAW_LOG="${AO_ARTIFACTS:-$WORKSPACE}/raw.log"
 : >"$RAW_LOG"
 
 finish() {  # finish <exit-code>; summary text in $SUMMARY, outputs in $OUTPUTS
@@ -86,7 +87,11 @@ fi
 if ((${#DONE[@]})); then
   SUMMARY+=$'\n\n'"$VERB: $(IFS=,; echo "${DONE[*]:0:30}" | sed 's/,/, /g')"
 fi
-SUMMARY+=$'\n\n'"Raw output: $RAW_LOG"
+if [[ -n "${AO_ARTIFACTS:-}" ]]; then
+  SUMMARY+=$'\n\n'"Raw output: \`raw.log\` in the run's artifacts (\`ao runs show ${AO_RUN_ID:-}\`)"
+else
+  SUMMARY+=$'\n\n'"Raw output: $RAW_LOG"
+fi
 OUTPUTS="total=${#ITEMS[@]}
 succeeded=${#DONE[@]}
 failed=${#FAILED[@]}"

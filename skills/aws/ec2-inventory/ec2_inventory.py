@@ -2,7 +2,7 @@
 """Inventory the EC2 instances of one region: counts by state, instance type and a tag's value.
 
 One `aws ec2 describe-instances` call, paginated by the CLI. Every instance goes to a CSV in
-the workspace; the summary holds the counts.
+$AO_ARTIFACTS (kept with the run); the summary holds the counts.
 """
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def main() -> None:
     by_tag: collections.Counter = collections.Counter()
     running_by_type: collections.Counter = collections.Counter()
     running_by_tag: collections.Counter = collections.Counter()
-    csv_path = ao_skill.workspace(f"ec2-inventory-{region}.csv")
+    csv_path = ao_skill.artifacts(f"ec2-inventory-{region}.csv")  # kept with the run; the workspace is removed
     with open(csv_path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["instance_id", "state", "instance_type", f"tag:{tag_key}", "name", "availability_zone",

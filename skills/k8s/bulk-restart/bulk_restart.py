@@ -51,7 +51,7 @@ def main() -> None:
                         {"matched": len(names), "restarted": 0, "failed": 0, "dry_run": "true"}, 0)
 
     print(f"restarting {len(names)} deployments (concurrency {params['concurrency']})", flush=True)
-    log = ao_skill.workspace("restart.log")
+    log = ao_skill.artifacts("restart.log")  # kept with the run; the workspace is removed
     restarted, failed = ao_skill.for_each(names, lambda name: restart(namespace, name),
                                           concurrency=params["concurrency"], log=log)
 

@@ -102,7 +102,7 @@ def main() -> None:
     if keys and not dry_run:
         print(f"restarting {len(keys)} deployments", flush=True)
         restarted, failed = ao_skill.for_each(keys, lambda key: restart(*key), concurrency=CONCURRENCY,
-                                              log=ao_skill.workspace("restart.log"), label="/".join)
+                                              log=ao_skill.artifacts("restart.log"), label="/".join)
         lines.append(f"Restarted {len(restarted)} of {len(keys)} deployments, {len(failed)} failed.")
 
     if keys:

@@ -116,7 +116,7 @@ def main() -> None:
                        "dry_run": str(dry_run).lower()}, 0)
 
     print(f"deleting {len(matched)} pods (concurrency {params['concurrency']})", flush=True)
-    log = ao_skill.workspace("delete.log")
+    log = ao_skill.artifacts("delete.log")  # kept with the run; the workspace is removed
     deleted, failed = ao_skill.for_each([f"{ns}/{name}" for ns, name, _ in matched],
                                         lambda key: delete(*key.split("/", 1)),
                                         concurrency=params["concurrency"], log=log)

@@ -113,7 +113,7 @@ def main() -> None:
     if unhealthy and not dry_run:
         print(f"restarting {len(unhealthy)} unhealthy deployments", flush=True)
         restarted, failed = ao_skill.for_each(unhealthy, lambda name: restart(namespace, name),
-                                              concurrency=params["concurrency"], log=ao_skill.workspace("restart.log"))
+                                              concurrency=params["concurrency"], log=ao_skill.artifacts("restart.log"))
 
     # 5. one summary
     total = len(deployments)

@@ -57,12 +57,16 @@ public final class ScriptCommand implements Runnable {
     // ---- new --------------------------------------------------------------------------------------------
 
     @Command(name = "new", description = {"Create a script and its script.json from the templates; runs as is ('ao run PATH').",
+            "--from SCRIPT: only a script.json for a script that exists (an Agent Skill's scripts/x.py): name from the file,",
+            "description from its docstring or leading comment, no parameters, risk auto.",
             "Refuses to overwrite: one script.json per folder."})
     static final class New implements Callable<Integer> {
         private final Context ctx;
         @Spec CommandSpec spec;
-        @Parameters(paramLabel = "PATH", description = "The script file to create (tools/cleanup.py); the extension may come from --lang.")
+        @Parameters(arity = "0..1", paramLabel = "PATH", description = "The script file to create (tools/cleanup.py); the extension may come from --lang.")
         Path path;
+        @Option(names = "--from", paramLabel = "SCRIPT", description = "An existing .py/.sh/.js file to write a script.json for, next to it.")
+        Path from;
         @Option(names = "--lang", paramLabel = "LANG", description = "python, bash or js (default: from the extension, else python).")
         String lang;
         @Option(names = {"--description", "-d"}, paramLabel = "TEXT", description = "One sentence: what the script does.")
@@ -72,6 +76,19 @@ public final class ScriptCommand implements Runnable {
 
         @Override
         public Integer call() {
+            if (from != null) {
+                if (path != null || lang != null || description != null) {
+                    throw AoException.usage("--from takes the script as it is: give no PATH, --lang or --description with it");
+                }
+                SkillTemplates.Created c = new SkillTemplates(ctx.config().projectRoot().orElse(null)).scriptJsonFrom(ctx.cwd().resolve(from).normalize());
+                PrintWriter out = spec.commandLine().getOut();
+                String script = rel(ctx, ctx.cwd().resolve(from).normalize());
+                out.println("created " + rel(ctx, c.files().get(0)) + " for " + script + " (no parameters: its own arguments go after --)");
+                out.println("try it:  ao run " + (script.contains("/") ? script : "./" + script) + " -- --help");
+                out.println("check:   ao script validate " + script);
+                return 0;
+            }
+            if (path == null) throw AoException.usage("give the PATH of the script to create, or --from SCRIPT");
             SkillTemplates.Lang l = lang == null ? null : SkillTemplates.Lang.parse(lang);
             SkillTemplates t = new SkillTemplates(ctx.config().projectRoot().orElse(null));
             SkillTemplates.Created c = t.newScript(ctx.cwd().resolve(path).normalize(), l, description);
@@ -286,7 +303,12 @@ public final class ScriptCommand implements Runnable {
     // ---- validate ---------------------------------------------------------------------------------------
 
     @Command(name = "validate", description = {"Check a script.json the way 'ao run' reads it: JSON, script file, extension,",
-            "parameters_schema as JSON Schema, defaults, every key. Exit 2 when there are errors."})
+            "the script's syntax (its own interpreter parses it, runs none of it), parameters_schema as JSON Schema,",
+            "defaults against their schema, every key. Prints every problem at once, one per line:",
+            "FILE[:LINE]: error|warning: [KEY: ]MESSAGE."},
+            exitCodeListHeading = "%nExit codes (the same as 'ao skill lint'):%n",
+            exitCodeList = {"0:no errors (warnings are printed and do not fail)",
+                    "2:at least one error: a finding in a file, or a PATH that is not there"})
     static final class Validate implements Callable<Integer> {
         private final Context ctx;
         @Spec CommandSpec spec;
@@ -304,7 +326,10 @@ public final class ScriptCommand implements Runnable {
             int scripts = 0;
             for (Path p : paths) {
                 Path abs = ctx.cwd().resolve(p).normalize();
-                if (!Files.exists(abs)) throw AoException.usage(p + ": no such file or folder");
+                if (!Files.exists(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    findings.add(new SkillLinter.Finding(abs, 0, SkillLinter.Severity.ERROR, "missing", "no such file or folder"));
+                    continue;
+                }
                 Path specFile;
                 if (Files.isDirectory(abs)) specFile = abs.resolve(ScriptSpecReader.FILE);
                 else if (abs.getFileName().toString().equals(ScriptSpecReader.FILE)) specFile = abs;
@@ -326,6 +351,7 @@ public final class ScriptCommand implements Runnable {
                     }
                 }
             }
+            findings.sort(java.util.Comparator.comparing((SkillLinter.Finding f) -> f.file().toString()).thenComparingInt(SkillLinter.Finding::line));
             SkillLinter.Report r = new SkillLinter.Report(List.copyOf(findings), 0, scripts);
             boolean errors = SkillCommand.printReport(ctx, r, output.json(), spec.commandLine().getOut(), spec.commandLine().getErr());
             return errors ? ExitCode.USAGE.code() : 0;

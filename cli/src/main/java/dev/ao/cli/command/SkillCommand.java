@@ -79,12 +79,25 @@ public final class SkillCommand implements Runnable {
         ArrayNode tags = n.putArray("tags");
         s.tags().forEach(tags::add);
         n.put("runnable", s.runnable());
+        List<Path> loose = s.looseScripts();
+        if (!loose.isEmpty()) {
+            ArrayNode scripts = n.putArray("scripts");
+            loose.forEach(p -> scripts.add(s.dir().relativize(p).toString()));
+            n.put("not_runnable", NOT_RUNNABLE);
+        }
         n.put("script_first", s.scriptFirst());
         n.put("always_load", s.alwaysLoad());
         n.put("origin", s.origin());
         n.set("source", sourceJson(s.source()));
         n.put("dir", s.dir().toString());
         return n;
+    }
+
+    static final String NOT_RUNNABLE = "has scripts, not runnable: add a script.json";
+
+    /** The command that makes a loose script runnable, with the script's path as the person would type it. */
+    static String fromHint(Context ctx, Path script) {
+        return "ao script new --from " + SafeText.line(rel(ctx, script));
     }
 
     static String shorten(String s, int max) {
@@ -122,6 +135,7 @@ public final class SkillCommand implements Runnable {
                 if (f.line() > 0) o.put("line", f.line());
                 o.put("severity", f.severity().label());
                 o.put("rule", f.rule());
+                if (f.key() != null) o.put("key", f.key());
                 o.put("message", f.message());
             }
             out.println(Json.write(n));
@@ -204,11 +218,19 @@ public final class SkillCommand implements Runnable {
             }
             Terminal t = ctx.terminal();
             Table table = new Table("ID", "TAGS", "RUN", "SOURCE", "DESCRIPTION");
+            Skill loose = null;
             for (Skill s : skills) {
-                table.row(t.bold(SafeText.line(s.id())), SafeText.line(String.join(",", s.tags())), s.runnable() ? t.green("yes") : "-",
+                boolean hasScripts = !s.looseScripts().isEmpty();
+                if (hasScripts && loose == null) loose = s;
+                table.row(t.bold(SafeText.line(s.id())), SafeText.line(String.join(",", s.tags())),
+                        s.runnable() ? t.green("yes") : hasScripts ? t.yellow("scripts") : "-",
                         SafeText.line(s.origin()), shorten(s.description(), 72));
             }
             out.print(table);
+            if (loose != null) {
+                err.println("RUN 'scripts': " + NOT_RUNNABLE + " (e.g. " + fromHint(ctx, loose.looseScripts().get(0))
+                        + "; 'ao skill show ID' lists them)");
+            }
             return 0;
         }
     }
@@ -279,7 +301,9 @@ public final class SkillCommand implements Runnable {
                 return 0;
             }
             Terminal t = ctx.terminal();
-            out.println(t.bold(SafeText.line(s.id())) + "  " + (s.runnable() ? t.green("runnable") : t.dim("know-how only (no script.json)")));
+            List<Path> loose = s.looseScripts();
+            out.println(t.bold(SafeText.line(s.id())) + "  " + (s.runnable() ? t.green("runnable")
+                    : !loose.isEmpty() ? t.yellow(NOT_RUNNABLE) : t.dim("know-how only (no script.json)")));
             if (!s.description().isEmpty()) out.println("  " + SafeText.line(s.description()));
             out.println();
             Table fm = new Table("", "");
@@ -325,6 +349,14 @@ public final class SkillCommand implements Runnable {
             } else if (scriptError != null) {
                 out.println();
                 out.println(t.red((s.workflow() ? "workflow.yml" : "script.json") + " is invalid: ") + SafeText.block(scriptError));
+            } else if (!loose.isEmpty()) {
+                out.println();
+                out.println(t.bold("Scripts") + "  " + NOT_RUNNABLE + "; ao runs none of these until then:");
+                int w = loose.stream().mapToInt(p -> s.dir().relativize(p).toString().length()).max().orElse(0);
+                for (Path p : loose) {
+                    String r = SafeText.line(s.dir().relativize(p).toString());
+                    out.println("  " + r + " ".repeat(Math.max(0, w - r.length())) + "   " + fromHint(ctx, p));
+                }
             }
             out.println();
             out.println(t.dim("─── SKILL.md " + "─".repeat(40)));
@@ -485,12 +517,18 @@ public final class SkillCommand implements Runnable {
 
     @Command(name = "lint", description = {"Check skills and their scripts: YAML, name and description, name = folder, script.json,",
             "parameters_schema as JSON Schema, script file and extension, the SCRIPT-FIRST directive, broken links.",
-            "Prints file:line: severity: message. Exit 1 when there are errors; warnings do not fail."})
+            "the script's syntax, skills of the git sources too (--local: only the [skills] paths).",
+            "Prints every problem at once, one per line: FILE[:LINE]: error|warning: [KEY: ]MESSAGE."},
+            exitCodeListHeading = "%nExit codes (the same as 'ao script validate'):%n",
+            exitCodeList = {"0:no errors (warnings are printed and do not fail)",
+                    "2:at least one error: a finding in a file, or a PATH that is not there"})
     static final class Lint implements Callable<Integer> {
         private final Context ctx;
         @Spec CommandSpec spec;
-        @Parameters(arity = "0..*", paramLabel = "PATH", description = "A skill folder, a SKILL.md, a folder of skills or a script.json (default: every [skills] path).")
+        @Parameters(arity = "0..*", paramLabel = "PATH", description = "A skill folder, a SKILL.md, a folder of skills or a script.json (default: every [skills] path and git source).")
         List<Path> paths = new ArrayList<>();
+        @Option(names = "--local", description = "Only the [skills] paths, not the skills of git sources ('ao skill add').")
+        boolean local;
         @Mixin OutputOptions output;
 
         Lint(Context ctx) { this.ctx = ctx; }
@@ -512,12 +550,31 @@ public final class SkillCommand implements Runnable {
             }
             SkillLinter linter = new SkillLinter(new SkillLinter.Options(config.allowedExtensions(), doc));
             SkillLinter.Report r = targets.isEmpty() ? new SkillLinter.Report(List.of(), 0, 0) : linter.lint(targets);
-            if (targets.isEmpty() && !output.json()) {
+            if (paths.isEmpty() && !local) r = withSources(r, config);
+            if (targets.isEmpty() && r.skills() == 0 && !output.json()) {
                 spec.commandLine().getErr().println("no skill folders to lint (looked for " + String.join(", ",
                         config.skillPaths().stream().map(p -> rel(ctx, p)).toList()) + ")");
             }
             boolean errors = printReport(ctx, r, output.json(), spec.commandLine().getOut(), spec.commandLine().getErr());
-            return errors ? ExitCode.FAILED.code() : 0;
+            return errors ? ExitCode.USAGE.code() : 0;
+        }
+
+        /** The skills of every git source, by the ids 'ao run' takes, dot-folders included, as the catalog reads them. */
+        private SkillLinter.Report withSources(SkillLinter.Report local, AoConfig config) {
+            List<SkillLinter.Finding> findings = new ArrayList<>(local.findings());
+            int skills = local.skills();
+            int scripts = local.scripts();
+            SkillLinter linter = new SkillLinter(new SkillLinter.Options(config.allowedExtensions(), null));
+            for (SkillCatalog.Root root : ctx.catalog().roots()) {
+                if (root.source() == null || !Files.isDirectory(root.dir())) continue;
+                for (Path dir : SkillCatalog.skillDirs(root.dir(), true)) {
+                    String rel = root.dir().relativize(dir).toString().replace('\\', '/');
+                    findings.addAll(linter.lintSkill(dir, SkillCatalog.sourceId(root.source().name(), rel)));
+                    skills++;
+                    if (Files.isRegularFile(dir.resolve(ScriptSpecReader.FILE))) scripts++;
+                }
+            }
+            return new SkillLinter.Report(List.copyOf(findings), skills, scripts);
         }
     }
 
@@ -563,6 +620,11 @@ public final class SkillCommand implements Runnable {
                     + a.skills().size() + " skill" + (a.skills().size() == 1 ? "" : "s")
                     + (a.skills().isEmpty() ? "" : ": " + String.join(", ", a.skills().stream().limit(20).toList()) + (a.skills().size() > 20 ? ", ..." : "")));
             out.println("pinned in " + rel(ctx, sources.lockFile()) + "; commit it so teammates and CI get the same skills");
+            if (a.skills().isEmpty()) {
+                spec.commandLine().getErr().println(ctx.terminal().yellow("ao: warning: no SKILL.md in " + SafeText.line(p.url())
+                        + (p.path() == null ? "" : " under " + SafeText.line(p.path())) + " (only .git is skipped); point --path at the folder of skills,"
+                        + " or remove the source with 'ao skill remove " + p.name() + "'"));
+            }
             return 0;
         }
     }

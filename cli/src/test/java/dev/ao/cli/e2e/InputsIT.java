@@ -412,6 +412,6 @@ class InputsIT {
         assertThat(run.path("state").asText()).isEqualTo("rejected");
         assertThat(project.runDir(project.runIds().get(0)).resolve("workspace/env.txt")).doesNotExist();
         Ao.Result lint = project.ao().run("skill", "lint", "skills/greedy");
-        assertThat(lint.stdout() + lint.stderr()).contains("warning: demands.env \"*\"");
+        assertThat(lint.stdout() + lint.stderr()).contains("warning: demands.env: \"*\"");
     }
 }

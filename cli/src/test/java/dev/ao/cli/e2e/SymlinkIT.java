@@ -132,7 +132,7 @@ class SymlinkIT {
         assertThat(update.exit()).as(update.toString()).isEqualTo(126);
         assertThat(update.err()).contains("ops/hello/hello.sh is a symbolic link to " + key);
         assertThat(project.read(project.root().resolve("dotcodex/skills.lock"))).isEqualTo(pinned);
-        Ao.Result run = project.ao().run("run", "ops/hello");
+        Ao.Result run = project.ao().run("run", "team/ops/hello");
         assertThat(run.exit()).as(run.toString()).isZero();
         assertThat(run.out()).contains("hello");
         assertNoLeak(update, run);

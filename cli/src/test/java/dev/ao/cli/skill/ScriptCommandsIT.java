@@ -61,14 +61,17 @@ class ScriptCommandsIT {
                 """);
         Ao.Result r = ao.run("script", "validate", "jobs/a");
         assertThat(r.exit()).as(r.toString()).isEqualTo(2);
-        assertThat(r.stdout().strip()).isEqualTo("jobs/a/script.json:5: error: default of 'n' does not match its own schema: string found, integer expected");
+        assertThat(r.stdout().lines()).as("both problems in one try").containsExactly(
+                "jobs/a/script.json:5: error: parameters_schema.properties.n.default: the default does not match its own schema: string found, integer expected",
+                "jobs/a/script.json:7: error: timeout: must be a positive integer (seconds)");
 
         project.write("jobs/a/script.json", "{\n  \"script_file\": \"run.py\",\n  \"timeout\": -5\n}\n");
         Ao.Result t = ao.run("script", "validate", "jobs/a/script.json", "-o", "json");
         assertThat(t.exit()).isEqualTo(2);
         JsonNode f = JSON.readTree(t.stdout()).path("findings").get(0);
         assertThat(f.path("line").asInt()).isEqualTo(3);
-        assertThat(f.path("message").asText()).isEqualTo("key 'timeout' must be a positive integer (seconds)");
+        assertThat(f.path("key").asText()).isEqualTo("timeout");
+        assertThat(f.path("message").asText()).isEqualTo("must be a positive integer (seconds)");
 
         project.write("loose/x.py", "print(1)\n");
         assertThat(ao.run("script", "validate", "loose/x.py").exit()).isEqualTo(2);

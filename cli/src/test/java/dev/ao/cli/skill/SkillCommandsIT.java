@@ -173,13 +173,13 @@ class SkillCommandsIT {
         project.write("skills/ops/wrong/run.rb", "puts 1\n");
         project.write("skills/ops/fine/SKILL.md", "---\nname: fine\ndescription: Fine, with a broken link.\n---\n[x](missing.md)\n");
         Ao.Result lint = ao.run("skill", "lint");
-        assertThat(lint.exit()).as(lint.toString()).isEqualTo(1);
+        assertThat(lint.exit()).as("an error fails with 2, as 'ao script validate' does: " + lint).isEqualTo(2);
         assertThat(lint.stdout().lines()).containsExactly(
                 "skills/ops/broken/SKILL.md:3: error: front matter is not valid YAML: expected ',' or ']', but got <stream end> (while parsing a flow sequence)",
                 "skills/ops/fine/SKILL.md:5: warning: link to 'missing.md', which does not exist",
                 "skills/ops/wrong/SKILL.md:2: error: name 'right' does not match its folder 'wrong' (rename one of them)",
                 "skills/ops/wrong/SKILL.md:4: error: script_first: true but the body lacks the SCRIPT-FIRST directive (the line <!-- SCRIPT-FIRST -->; copy the block from templates/SKILL.template.md)",
-                "skills/ops/wrong/script.json:1: error: extension '.rb' is not in [scripts] allowed_extensions (.py, .sh, .js)");
+                "skills/ops/wrong/script.json:1: error: script_file: extension '.rb' is not in [scripts] allowed_extensions (.py, .sh, .js)");
         assertThat(lint.stderr()).contains("3 skills, 1 script checked: 4 errors, 1 warning");
 
         Ao.Result one = ao.run("skill", "lint", "skills/ops/fine", "-o", "json");

@@ -82,7 +82,7 @@ class SkillSourcesIT {
             url = daemon.url("team.git");
             Ao.Result add = ao.run("skill", "add", url);
             assertThat(add.exit()).as(add.toString()).isZero();
-            assertThat(add.stdout()).contains("added team (" + url + ") at main " + c1.substring(0, 12) + ": 2 skills: ops/hello, ops/notes");
+            assertThat(add.stdout()).contains("added team (" + url + ") at main " + c1.substring(0, 12) + ": 2 skills: team/ops/hello, team/ops/notes");
             JsonNode pin = lock().path("sources").get(0);
             assertThat(pin.path("name").asText()).isEqualTo("team");
             assertThat(pin.path("url").asText()).isEqualTo(url);
@@ -93,13 +93,13 @@ class SkillSourcesIT {
             Ao.Result list = ao.run("skill", "list", "-o", "json");
             assertThat(list.exit()).isZero();
             JsonNode hello = null;
-            for (JsonNode s : JSON.readTree(list.stdout())) if (s.path("id").asText().equals("ops/hello")) hello = s;
+            for (JsonNode s : JSON.readTree(list.stdout())) if (s.path("id").asText().equals("team/ops/hello")) hello = s;
             assertThat(hello).isNotNull();
             assertThat(hello.path("runnable").asBoolean()).isTrue();
             assertThat(hello.path("source").path("commit").asText()).isEqualTo(c1);
             assertThat(hello.path("origin").asText()).isEqualTo("git:team@" + c1.substring(0, 12));
 
-            JsonNode run1 = run("ops/hello", "ci", "hello ci from v1");
+            JsonNode run1 = run("team/ops/hello", "ci", "hello ci from v1");
             assertThat(run1.path("source").path("name").asText()).isEqualTo("team");
             assertThat(run1.path("source").path("url").asText()).isEqualTo(url);
             assertThat(run1.path("source").path("commit").asText()).isEqualTo(c1);
@@ -114,11 +114,11 @@ class SkillSourcesIT {
             Ao.Result update = ao.run("skill", "update");
             assertThat(update.exit()).as(update.toString()).isZero();
             assertThat(update.stdout()).contains("team: " + c1.substring(0, 12) + " -> " + c2.substring(0, 12) + " (main)",
-                    "+ ops/fresh", "~ ops/hello", "- ops/notes");
+                    "+ team/ops/fresh", "~ team/ops/hello", "- team/ops/notes");
             assertThat(update.stdout()).doesNotContain("README");
             assertThat(lock().path("sources").get(0).path("commit").asText()).isEqualTo(c2);
 
-            JsonNode run2 = run("ops/hello", "ci", "hello ci from v2");
+            JsonNode run2 = run("team/ops/hello", "ci", "hello ci from v2");
             assertThat(run2.path("source").path("commit").asText()).isEqualTo(c2);
 
             Ao.Result again = ao.run("skill", "update", "team", "-o", "json");
@@ -127,7 +127,7 @@ class SkillSourcesIT {
         }
 
         // the daemon is gone: the pinned clone still serves every command, with no network
-        JsonNode offline = run("ops/hello", "offline", "hello offline from v2");
+        JsonNode offline = run("team/ops/hello", "offline", "hello offline from v2");
         assertThat(offline.path("source").path("commit").asText()).isEqualTo(upstream.head());
         assertThat(ao.run("skill", "sync").stdout()).contains("team: ok at " + upstream.head().substring(0, 12));
 
@@ -152,7 +152,7 @@ class SkillSourcesIT {
 
         // a teammate clones the project: the lock is there, the clone is not; first use clones the pinned commit
         Files.walk(project.root().resolve(".ao")).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        JsonNode run = run("ops/hello", "teammate", "hello teammate from v1");
+        JsonNode run = run("disk/ops/hello", "teammate", "hello teammate from v1");
         assertThat(run.path("source").path("commit").asText()).isEqualTo(c1);
 
         Files.walk(project.root().resolve(".ao/sources")).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -168,7 +168,7 @@ class SkillSourcesIT {
         assertThat(remove.exit()).as(remove.toString()).isZero();
         assertThat(lock().path("sources")).isEmpty();
         assertThat(project.root().resolve(".ao/sources/disk")).doesNotExist();
-        assertThat(ao.run("run", "ops/hello").exit()).isEqualTo(2);
+        assertThat(ao.run("run", "disk/ops/hello").exit()).isEqualTo(2);
     }
 
     @Test

@@ -72,6 +72,14 @@ public record ConfigKey(String name, Type type, Object defaultValue, String help
     /** Not a key: the name under which {@link AoConfig#concurrencyGroups()} keeps the {@code [concurrency.groups.*]} tables. */
     public static final String CONCURRENCY_GROUPS = "concurrency.groups";
 
+    /** A list of paths: its env override may be written like PATH ({@code /a:/b}) as well as an array. */
+    public boolean pathList() {
+        return type == Type.STRING_LIST && PATH_LISTS.contains(name);
+    }
+
+    private static final java.util.Set<String> PATH_LISTS = java.util.Set.of("sandbox_workspace_write.writable_roots", "skills.paths",
+            "sandbox.deny_read", "sandbox.allow_read", "sandbox.allow_write");
+
     public static ConfigKey byName(String name) {
         for (ConfigKey k : ALL) {
             if (k.name.equals(name)) return k;

@@ -483,10 +483,29 @@ public final class ConfigLoader {
                 parseSize(s, key.name(), origin);
                 return s;
             case STRING_LIST:
-                return s.isEmpty() ? List.of() : Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+                if (s.startsWith("[")) return listFromArray(key, s, origin);
+                // a list of paths reads like PATH (/a:/b); other lists (extensions, env names) are comma-separated
+                String sep = key.pathList() ? ":" : ",";
+                return s.isEmpty() ? List.of() : Arrays.stream(s.split(sep)).map(String::trim).filter(x -> !x.isEmpty()).toList();
             default:
                 throw new IllegalStateException();
         }
+    }
+
+    /** {@code ["/a", "/b"]} or {@code ['/a', '/b']}: a TOML array (a JSON array of strings is one too). */
+    private static List<String> listFromArray(ConfigKey key, String s, String origin) {
+        JsonNode v;
+        try {
+            v = TOML.readTree("v = " + s).get("v");
+        } catch (IOException e) {
+            String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            throw AoException.usage(origin + ": " + key.name() + " is not a valid array of strings: "
+                    + (why == null ? "" : why.lines().findFirst().orElse("")) + " (write [\"/a\", \"/b\"]"
+                    + (key.pathList() ? " or /a:/b)" : " or a,b)"));
+        }
+        @SuppressWarnings("unchecked")
+        List<String> out = (List<String>) fromNode(key, v, origin, key.name());
+        return out;
     }
 
     /** Parses {@code 1024}, {@code 512K}, {@code 64M}, {@code 8G} into bytes; {@code unlimited} is -1. */

@@ -36,10 +36,9 @@ public final class ScriptSpecReader {
             throw AoException.usage(specFile + ": cannot read: " + e.getMessage());
         }
         if (root == null || !root.isObject()) throw AoException.usage(specFile + ": must hold a JSON object");
-        Iterator<String> names = root.fieldNames();
-        while (names.hasNext()) {
-            String n = names.next();
-            if (!KNOWN.contains(n)) throw AoException.usage(specFile + ": unknown key '" + n + "' (known: " + String.join(", ", KNOWN.stream().sorted().toList()) + ")");
+        List<Problem> problems = problems(root);
+        for (Problem p : problems) {
+            if (p.detail().startsWith("unknown key")) throw AoException.usage(specFile + ": " + p.message());
         }
         String scriptFile = text(specFile, root, "script_file", true);
         Path script = specFile.getParent().resolve(scriptFile).normalize();
@@ -54,36 +53,81 @@ public final class ScriptSpecReader {
         if (schema == null || schema.isNull()) schema = emptySchema();
         if (!schema.isObject()) throw AoException.usage(specFile + ": key 'parameters_schema' must be a JSON Schema object");
         SchemaGuard.require(schema, specFile.toString());
-        Integer timeout = null;
-        if (root.hasNonNull("timeout")) {
-            if (!root.get("timeout").isIntegralNumber() || root.get("timeout").asInt() <= 0) {
-                throw AoException.usage(specFile + ": key 'timeout' must be a positive integer (seconds)");
-            }
-            timeout = root.get("timeout").asInt();
-        }
-        String risk = root.hasNonNull("risk") ? text(specFile, root, "risk", false) : "auto";
-        if (!risk.equals("auto") && !risk.equals("approval_required")) {
-            throw AoException.usage(specFile + ": key 'risk' must be \"auto\" or \"approval_required\", got \"" + risk + "\"");
-        }
-        String sandbox = root.hasNonNull("sandbox_mode") ? text(specFile, root, "sandbox_mode", false) : null;
-        if (sandbox != null && !Set.of("read-only", "workspace-write", "danger-full-access").contains(sandbox)) {
-            throw AoException.usage(specFile + ": key 'sandbox_mode' must be read-only, workspace-write or danger-full-access");
-        }
-        String name = root.hasNonNull("name") ? text(specFile, root, "name", false) : specFile.getParent().getFileName().toString();
-        String description = root.hasNonNull("description") ? text(specFile, root, "description", false) : "";
+        if (!problems.isEmpty()) throw AoException.usage(specFile + ": " + problems.get(0).message());
         JsonNode outputs = root.get("outputs_schema");
         if (outputs != null && outputs.isNull()) outputs = null;
-        if (outputs != null) {
-            if (!outputs.isObject()) throw AoException.usage(specFile + ": key 'outputs_schema' must be a JSON Schema object");
-            SchemaGuard.require(outputs, specFile + " (outputs_schema)");
-        }
-        boolean idempotent = false;
-        if (root.hasNonNull("idempotent")) {
-            if (!root.get("idempotent").isBoolean()) throw AoException.usage(specFile + ": key 'idempotent' must be true or false");
-            idempotent = root.get("idempotent").asBoolean();
-        }
-        return new ScriptSpec(name, description, script, specFile, schema, demands(specFile, root.get("demands")), timeout,
+        if (outputs != null) SchemaGuard.require(outputs, specFile + " (outputs_schema)");
+        Integer timeout = root.hasNonNull("timeout") ? root.get("timeout").asInt() : null;
+        String risk = root.hasNonNull("risk") ? root.get("risk").asText() : "auto";
+        String sandbox = root.hasNonNull("sandbox_mode") ? root.get("sandbox_mode").asText() : null;
+        String name = root.hasNonNull("name") ? root.get("name").asText() : specFile.getParent().getFileName().toString();
+        String description = root.hasNonNull("description") ? root.get("description").asText() : "";
+        boolean idempotent = root.hasNonNull("idempotent") && root.get("idempotent").asBoolean();
+        return new ScriptSpec(name, description, script, specFile, schema, demands(root.get("demands")), timeout,
                 risk, sandbox, null, null, outputs, idempotent);
+    }
+
+    /**
+     * One thing wrong with a key of script.json.
+     *
+     * @param key     the dotted key ({@code demands.network})
+     * @param detail  what is wrong, without the key ({@code must be true or false})
+     * @param message the whole sentence {@code ao run} prints
+     */
+    public record Problem(String key, String detail, String message) {
+        static Problem of(String key, String detail) {
+            return new Problem(key, detail, "key '" + key + "' " + detail);
+        }
+    }
+
+    /**
+     * Every problem of the keys other than {@code script_file} and {@code parameters_schema} (whose checks need the
+     * folder and the JSON Schema validator), all at once, in the order of the file's keys.
+     */
+    public static List<Problem> problems(JsonNode root) {
+        List<Problem> out = new ArrayList<>();
+        Iterator<String> names = root.fieldNames();
+        while (names.hasNext()) {
+            String n = names.next();
+            if (!KNOWN.contains(n)) {
+                String known = String.join(", ", KNOWN.stream().sorted().toList());
+                out.add(new Problem(n, "unknown key (known: " + known + ")", "unknown key '" + n + "' (known: " + known + ")"));
+            }
+        }
+        for (String k : List.of("name", "description", "risk", "sandbox_mode")) {
+            JsonNode v = root.get(k);
+            if (v != null && !v.isNull() && !v.isTextual()) out.add(Problem.of(k, "must be a string"));
+        }
+        if (root.hasNonNull("timeout") && (!root.get("timeout").isIntegralNumber() || root.get("timeout").asInt() <= 0)) {
+            out.add(Problem.of("timeout", "must be a positive integer (seconds)"));
+        }
+        JsonNode risk = root.get("risk");
+        if (risk != null && risk.isTextual() && !risk.asText().equals("auto") && !risk.asText().equals("approval_required")) {
+            out.add(Problem.of("risk", "must be \"auto\" or \"approval_required\", got \"" + risk.asText() + "\""));
+        }
+        JsonNode sandbox = root.get("sandbox_mode");
+        if (sandbox != null && sandbox.isTextual() && !Set.of("read-only", "workspace-write", "danger-full-access").contains(sandbox.asText())) {
+            out.add(Problem.of("sandbox_mode", "must be read-only, workspace-write or danger-full-access"));
+        }
+        JsonNode outputs = root.get("outputs_schema");
+        if (outputs != null && !outputs.isNull() && !outputs.isObject()) out.add(Problem.of("outputs_schema", "must be a JSON Schema object"));
+        if (root.hasNonNull("idempotent") && !root.get("idempotent").isBoolean()) out.add(Problem.of("idempotent", "must be true or false"));
+        JsonNode d = root.get("demands");
+        if (d != null && !d.isNull()) {
+            if (!d.isObject()) {
+                out.add(Problem.of("demands", "must be an object"));
+            } else {
+                if (d.has("network") && !d.get("network").isBoolean()) out.add(Problem.of("demands.network", "must be true or false"));
+                for (String key : List.of("binaries", "env")) {
+                    JsonNode n = d.get(key);
+                    if (n == null || n.isNull()) continue;
+                    boolean ok = n.isArray();
+                    for (JsonNode item : n) ok &= item.isTextual() && !item.asText().isBlank();
+                    if (!ok) out.add(Problem.of("demands." + key, "must be an array of strings"));
+                }
+            }
+        }
+        return out;
     }
 
     /** Every script.json under {@code root}, sorted; the folders skills are never searched in are skipped here too. */
@@ -125,26 +169,17 @@ public final class ScriptSpecReader {
         return s;
     }
 
-    private static Demands demands(Path file, JsonNode d) {
+    /** After {@link #problems}: every value has its type. */
+    private static Demands demands(JsonNode d) {
         if (d == null || d.isNull()) return Demands.NONE;
-        if (!d.isObject()) throw AoException.usage(file + ": key 'demands' must be an object");
-        Boolean network = null;
-        if (d.has("network")) {
-            if (!d.get("network").isBoolean()) throw AoException.usage(file + ": key 'demands.network' must be true or false");
-            network = d.get("network").asBoolean();
-        }
-        return new Demands(strings(file, d, "binaries"), strings(file, d, "env"), network);
+        Boolean network = d.has("network") ? d.get("network").asBoolean() : null;
+        return new Demands(strings(d.get("binaries")), strings(d.get("env")), network);
     }
 
-    private static List<String> strings(Path file, JsonNode d, String key) {
-        JsonNode n = d.get(key);
+    private static List<String> strings(JsonNode n) {
         if (n == null || n.isNull()) return List.of();
-        if (!n.isArray()) throw AoException.usage(file + ": key 'demands." + key + "' must be an array of strings");
         List<String> out = new ArrayList<>();
-        for (JsonNode item : n) {
-            if (!item.isTextual() || item.asText().isBlank()) throw AoException.usage(file + ": key 'demands." + key + "' must be an array of strings");
-            out.add(item.asText());
-        }
+        for (JsonNode item : n) out.add(item.asText());
         return List.copyOf(out);
     }
 

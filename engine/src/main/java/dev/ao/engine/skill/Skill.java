@@ -35,6 +35,29 @@ public record Skill(String id, String name, String description, List<String> tag
         return java.nio.file.Files.isRegularFile(workflowFile()) && !java.nio.file.Files.isRegularFile(specFile());
     }
 
+    /**
+     * Scripts an Agent Skill ships in {@code scripts/} (.py, .sh, .js; not {@code _private.py}) that have no
+     * script.json next to them: ao cannot run them until one is added ({@code ao script new --from}). Empty for a
+     * runnable skill.
+     */
+    public List<Path> looseScripts() {
+        if (runnable) return List.of();
+        Path dir = this.dir.resolve("scripts");
+        if (!java.nio.file.Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                || java.nio.file.Files.isRegularFile(dir.resolve("script.json"))) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(dir)) {
+            return s.filter(p -> {
+                String n = p.getFileName().toString();
+                return !n.startsWith("_") && !n.startsWith(".") && (n.endsWith(".py") || n.endsWith(".sh") || n.endsWith(".js"))
+                        && java.nio.file.Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            }).sorted().toList();
+        } catch (java.io.IOException e) {
+            return List.of();
+        }
+    }
+
     /** {@code local} or {@code git:<name>@<short commit>}. */
     public String origin() {
         return source == null ? "local" : "git:" + source.name() + "@" + source.commit().substring(0, Math.min(12, source.commit().length()));

@@ -72,9 +72,10 @@ public final class SkillCatalog {
         SkillCatalog c = this;
         for (Root root : roots) {
             if (!Files.isDirectory(root.dir())) continue;
-            for (Path dir : skillDirs(root.dir())) {
-                String id = root.dir().relativize(dir).toString().replace('\\', '/');
-                if (id.isEmpty()) id = dir.getFileName().toString();
+            boolean fromSource = root.source() != null;
+            for (Path dir : skillDirs(root.dir(), fromSource)) {
+                String rel = root.dir().relativize(dir).toString().replace('\\', '/');
+                String id = fromSource ? sourceId(root.source().name(), rel) : rel.isEmpty() ? dir.getFileName().toString() : rel;
                 try {
                     Skill s = SkillParser.read(dir, id, root.source());
                     Skill prev = c.byId.get(id);
@@ -96,14 +97,42 @@ public final class SkillCatalog {
         return !dir.equals(root) && (n.startsWith(".") || n.equals("node_modules") || n.equals("__pycache__"));
     }
 
+    /**
+     * In a git source, dot-folders hold skills too (openai/skills keeps them all under skills/.curated, .system,
+     * .experimental); only .git and the build leftovers are skipped.
+     */
+    public static boolean ignoredInSource(String name) {
+        return name.equals(".git") || name.equals("node_modules") || name.equals("__pycache__");
+    }
+
+    /**
+     * The id of a skill of a git source: the source's name, then the skill's folder under the source's root without
+     * the dot-folders and a leading {@code skills/} that only sort it: {@code anthropics/pdf} for
+     * {@code skills/pdf}, {@code openai/gh-fix-ci} for {@code skills/.curated/gh-fix-ci}. Two sources may each have a
+     * {@code skill-creator}; both are usable by their ids. The source's root being the skill itself: its name.
+     */
+    public static String sourceId(String source, String rel) {
+        List<String> segs = new ArrayList<>();
+        for (String seg : rel.split("/")) if (!seg.isEmpty() && !seg.startsWith(".")) segs.add(seg);
+        if (segs.size() > 1 && segs.get(0).equals("skills")) segs.remove(0);
+        return segs.isEmpty() ? source : source + "/" + String.join("/", segs);
+    }
+
     /** The folders under {@code root} holding a SKILL.md, sorted; hidden folders and a skill's own subfolders are skipped. */
     public static List<Path> skillDirs(Path root) {
+        return skillDirs(root, false);
+    }
+
+    /** As {@link #skillDirs(Path)}; {@code source}: a git source's root, whose dot-folders are searched too. */
+    public static List<Path> skillDirs(Path root, boolean source) {
         List<Path> out = new ArrayList<>();
         try {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                    if (ignored(dir, root)) return FileVisitResult.SKIP_SUBTREE;
+                    if (source ? !dir.equals(root) && ignoredInSource(dir.getFileName().toString()) : ignored(dir, root)) {
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
                     if (Files.isRegularFile(dir.resolve(SkillParser.FILE))) {
                         out.add(dir);
                         return FileVisitResult.SKIP_SUBTREE;

@@ -48,15 +48,20 @@ public final class SkillLinter {
     }
 
     /**
-     * One problem: {@code file:line: severity: message}.
+     * One problem: {@code file[:line]: severity: [key: ]message}.
      *
      * @param rule a short stable id ({@code yaml}, {@code name-mismatch}, ...) for tools and tests
+     * @param key  the script.json key it is about ({@code parameters_schema.properties.n.default}), or null
      */
-    public record Finding(Path file, int line, Severity severity, String rule, String message) {
+    public record Finding(Path file, int line, Severity severity, String rule, String message, String key) {
+        public Finding(Path file, int line, Severity severity, String rule, String message) {
+            this(file, line, severity, rule, message, null);
+        }
+
         public String render(Path base) {
             Path f = file;
             if (base != null && f.isAbsolute() && f.startsWith(base)) f = base.relativize(f);
-            return f + (line > 0 ? ":" + line : "") + ": " + severity.label() + ": " + message;
+            return f + (line > 0 ? ":" + line : "") + ": " + severity.label() + ": " + (key == null ? "" : key + ": ") + message;
         }
     }
 
@@ -106,8 +111,10 @@ public final class SkillLinter {
         int scripts = 0;
         for (Path target : targets) {
             Path t = target.toAbsolutePath().normalize();
-            if (!Files.exists(t)) {
-                throw AoException.usage(target + ": no such file or folder to lint");
+            if (!Files.exists(t, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                // reported with the rest, so one try shows every problem
+                out.add(new Finding(t, 0, Severity.ERROR, "missing", "no such file or folder"));
+                continue;
             }
             if (Files.isRegularFile(t) && t.getFileName().toString().equals(ScriptSpecReader.FILE)) {
                 out.addAll(lintScript(t));
@@ -317,35 +324,46 @@ public final class SkillLinter {
         KeyLines keys = KeyLines.json(text);
         Path folder = spec.getParent();
 
-        JsonNode sf = root.get("script_file");
+        final String sfKey = "script_file";
+        JsonNode sf = root.get(sfKey);
         if (sf == null || sf.isNull()) {
-            out.add(new Finding(spec, 1, Severity.ERROR, "script-json", "missing 'script_file': name the script next to script.json"));
+            out.add(new Finding(spec, 1, Severity.ERROR, "script-json", "missing: name the script next to script.json", sfKey));
         } else if (!sf.isTextual() || sf.asText().isBlank()) {
-            out.add(new Finding(spec, keys.line("/script_file", 1), Severity.ERROR, "script-json", "'script_file' must be a file name"));
+            out.add(new Finding(spec, keys.line("/script_file", 1), Severity.ERROR, "script-json", "must be a file name", sfKey));
         } else {
             String name = sf.asText();
             int line = keys.line("/script_file", 1);
             Path script = folder.resolve(name).normalize();
+            boolean present = false;
             if (!script.startsWith(folder)) {
-                out.add(new Finding(spec, line, Severity.ERROR, "script-json", "script_file '" + name + "' must stay inside the script's folder"));
+                out.add(new Finding(spec, line, Severity.ERROR, "script-json", "'" + name + "' must stay inside the script's folder", sfKey));
             } else if (ContainedFile.problem(script, folder).isPresent()) {
-                out.add(new Finding(spec, line, Severity.ERROR, "link-outside", ContainedFile.problem(script, folder).get()));
+                out.add(new Finding(spec, line, Severity.ERROR, "link-outside", ContainedFile.problem(script, folder).get(), sfKey));
             } else if (!Files.isRegularFile(script)) {
-                out.add(new Finding(spec, line, Severity.ERROR, "script-missing", "script_file '" + name + "' does not exist"));
+                out.add(new Finding(spec, line, Severity.ERROR, "script-missing", "'" + name + "' does not exist", sfKey));
+            } else {
+                present = true;
             }
             String f = script.getFileName() == null ? name : script.getFileName().toString();
             int dot = f.lastIndexOf('.');
             String ext = dot < 0 ? "" : f.substring(dot);
             if (!options.allowedExtensions().contains(ext)) {
                 out.add(new Finding(spec, line, Severity.ERROR, "extension", (ext.isEmpty() ? "'" + name + "' has no extension" : "extension '" + ext + "'")
-                        + " is not in [scripts] allowed_extensions (" + String.join(", ", options.allowedExtensions()) + ")"));
+                        + " is not in [scripts] allowed_extensions (" + String.join(", ", options.allowedExtensions()) + ")", sfKey));
             }
+            if (present) {
+                dev.ao.engine.script.ScriptSyntax.check(script).ifPresent(e -> out.add(new Finding(script, e.line(), Severity.ERROR, "syntax",
+                        "syntax error: " + e.message())));
+            }
+        }
+        for (ScriptSpecReader.Problem p : ScriptSpecReader.problems(root)) {
+            out.add(new Finding(spec, keys.line("/" + p.key().replace('.', '/'), 1), Severity.ERROR, "script-json", p.detail(), p.key()));
         }
 
         JsonNode schema = root.get("parameters_schema");
         if (schema != null && !schema.isNull()) {
             if (!schema.isObject()) {
-                out.add(new Finding(spec, keys.line("/parameters_schema", 1), Severity.ERROR, "schema", "'parameters_schema' must be a JSON Schema object"));
+                out.add(new Finding(spec, keys.line("/parameters_schema", 1), Severity.ERROR, "schema", "must be a JSON Schema object", "parameters_schema"));
             } else {
                 out.addAll(lintSchema(spec, schema, keys));
             }
@@ -356,11 +374,11 @@ public final class SkillLinter {
             String v = envDemand.get(i).asText("");
             int line = keys.line("/demands/env/" + i, 1);
             if (dev.ao.engine.sandbox.EnvPolicy.isWildcard(v)) {
-                out.add(new Finding(spec, line, Severity.WARNING, "env-demand", "demands.env \"" + v
-                        + "\" passes every matching variable of the caller's environment, secrets too; every run will need approval (name the variables)"));
+                out.add(new Finding(spec, line, Severity.WARNING, "env-demand", "\"" + v
+                        + "\" passes every matching variable of the caller's environment, secrets too; every run will need approval (name the variables)", "demands.env"));
             } else if (dev.ao.engine.sandbox.EnvPolicy.looksSecret(v)) {
-                out.add(new Finding(spec, line, Severity.WARNING, "env-demand", "demands.env \"" + v
-                        + "\" looks like a secret; every run will need approval (or pass it as a \"secret\": true parameter: -p k=env:" + v + ")"));
+                out.add(new Finding(spec, line, Severity.WARNING, "env-demand", "\"" + v
+                        + "\" looks like a secret; every run will need approval (or pass it as a \"secret\": true parameter: -p k=env:" + v + ")", "demands.env"));
             }
         }
 
@@ -380,9 +398,14 @@ public final class SkillLinter {
                     }
                     if (msg.startsWith(": ")) msg = msg.substring(2);
                 }
-                Matcher km = Pattern.compile("key '([^']+)'").matcher(msg);
-                if (km.find()) line = keys.line("/" + km.group(1).replace('.', '/'), line);
-                out.add(new Finding(spec, line, Severity.ERROR, "script-json", msg));
+                Matcher km = Pattern.compile("^key '([^']+)' ").matcher(msg);
+                String key = null;
+                if (km.find()) {
+                    key = km.group(1);
+                    line = keys.line("/" + key.replace('.', '/'), line);
+                    msg = msg.substring(km.end());
+                }
+                out.add(new Finding(spec, line, Severity.ERROR, "script-json", msg, key));
             }
         }
         return out;
@@ -399,26 +422,27 @@ public final class SkillLinter {
             int colon = msg.indexOf(": ");
             if (msg.startsWith("$") && colon > 0) msg = msg.substring(colon + 2);
             out.add(new Finding(spec, keys.line("/parameters_schema" + pointer, 1), Severity.ERROR, "schema",
-                    "parameters_schema" + pointer + " is not valid JSON Schema: " + msg));
+                    "not valid JSON Schema: " + msg, dotted("parameters_schema" + pointer)));
         }
         if (!out.isEmpty()) return out;
         // before any validator is built from it: refs that would load files or URLs, cycles, broken regexes
         for (SchemaGuard.Problem p : SchemaGuard.check(schema)) {
-            out.add(new Finding(spec, keys.line("/parameters_schema" + p.pointer(), 1), Severity.ERROR, "schema", p.render()));
+            out.add(new Finding(spec, keys.line("/parameters_schema" + p.pointer(), 1), Severity.ERROR, "schema", p.message(),
+                    dotted("parameters_schema" + p.pointer())));
         }
         if (!out.isEmpty()) return out;
 
         JsonNode type = schema.get("type");
         if (type != null && !(type.isTextual() && type.asText().equals("object"))) {
             out.add(new Finding(spec, keys.line("/parameters_schema/type", 1), Severity.ERROR, "schema",
-                    "parameters_schema must have type \"object\" (parameters are its properties), got " + type));
+                    "must be \"object\" (parameters are its properties), got " + type, "parameters_schema.type"));
         }
         JsonNode props = schema.path("properties");
         boolean open = schema.path("additionalProperties").asBoolean(false);
         for (JsonNode r : schema.path("required")) {
             if (r.isTextual() && !props.has(r.asText()) && !open) {
                 out.add(new Finding(spec, keys.line("/parameters_schema/required", 1), Severity.ERROR, "schema",
-                        "required parameter '" + r.asText() + "' is not declared in parameters_schema.properties"));
+                        "required parameter '" + r.asText() + "' is not declared in parameters_schema.properties", "parameters_schema.required"));
             }
         }
         Iterator<Map.Entry<String, JsonNode>> it = props.fields();
@@ -429,10 +453,10 @@ public final class SkillLinter {
             if (!p.isObject()) continue;
             if (!p.has("type") && !p.has("enum") && !p.has("const") && !p.has("$ref") && !p.has("anyOf") && !p.has("oneOf")) {
                 out.add(new Finding(spec, keys.line(at, 1), Severity.WARNING, "schema",
-                        "parameter '" + e.getKey() + "' has no type; -p values reach the script as strings"));
+                        "has no type; -p values reach the script as strings", dotted(at.substring(1))));
             }
             if (p.has("secret") && !p.get("secret").isBoolean()) {
-                out.add(new Finding(spec, keys.line(at + "/secret", 1), Severity.WARNING, "schema", "'secret' of '" + e.getKey() + "' should be true or false"));
+                out.add(new Finding(spec, keys.line(at + "/secret", 1), Severity.WARNING, "schema", "should be true or false", dotted(at.substring(1) + "/secret")));
             }
             if (p.has("default") && !p.has("$ref")) {
                 try {
@@ -443,7 +467,7 @@ public final class SkillLinter {
                         int colon = msg.indexOf(": ");
                         if (msg.startsWith("$") && colon > 0) msg = msg.substring(colon + 2);
                         out.add(new Finding(spec, keys.line(at + "/default", 1), Severity.ERROR, "schema",
-                                "default of '" + e.getKey() + "' does not match its own schema: " + msg));
+                                "the default does not match its own schema: " + msg, dotted(at.substring(1) + "/default")));
                     }
                 } catch (RuntimeException ignored) {
                     // a property schema that only makes sense inside the whole schema: nothing to say here
@@ -451,6 +475,11 @@ public final class SkillLinter {
             }
         }
         return out;
+    }
+
+    /** {@code parameters_schema/properties/n} as people write it: {@code parameters_schema.properties.n}. */
+    private static String dotted(String pointer) {
+        return pointer.replace('/', '.').replace("~1", "/").replace("~0", "~");
     }
 
     /** ValidationMessage is not Comparable: order by place, then text, so findings are stable. */

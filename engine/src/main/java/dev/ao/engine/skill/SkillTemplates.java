@@ -290,6 +290,90 @@ public final class SkillTemplates {
         return new Created(dir, List.of(p, spec));
     }
 
+    /**
+     * A script.json for a script that exists (an Agent Skill's {@code scripts/x.py}): name from the file, description
+     * from its docstring or leading comment, no parameters (its own arguments go after {@code --}), risk auto. Written
+     * next to the script; refuses when one is there already. Nothing of the script runs.
+     */
+    public Created scriptJsonFrom(Path scriptPath) {
+        Path p = scriptPath.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw AoException.usage(scriptPath + ": no such script file (--from takes an existing .py, .sh or .js file)");
+        }
+        String file = p.getFileName().toString();
+        int dot = file.lastIndexOf('.');
+        Lang l = dot > 0 ? Lang.fromExtension(file.substring(dot)) : null;
+        if (l == null) throw AoException.usage(scriptPath + ": not a .py, .sh or .js script");
+        Path spec = p.resolveSibling(ScriptSpecReader.FILE);
+        if (Files.exists(spec, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw AoException.usage(spec + " already exists (one script.json per folder); nothing was written");
+        }
+        String text;
+        try {
+            byte[] b = Files.readAllBytes(p);
+            text = new String(b, 0, Math.min(b.length, 64 * 1024), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new AoException(ExitCode.FAILED, "cannot read " + p + ": " + e.getMessage());
+        }
+        String name = file.substring(0, dot).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+|-+$", "");
+        ObjectNode o = JSON.createObjectNode();
+        o.put("name", name.isEmpty() ? "script" : name);
+        o.put("description", leadingText(text, l));
+        o.put("script_file", file);
+        ObjectNode schema = o.putObject("parameters_schema");
+        schema.put("type", "object");
+        schema.putObject("properties");
+        o.putObject("demands").putArray("binaries").add(l.binaries.get(0));
+        o.put("risk", "auto");
+        Path tmp = p.resolveSibling(".ao-new-script-" + UUID.randomUUID().toString().substring(0, 8) + ".json");
+        try {
+            Files.writeString(tmp, pretty(o), java.nio.file.StandardOpenOption.CREATE_NEW);
+            moveNew(tmp, spec);
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            if (e instanceof FileAlreadyExistsException) throw AoException.usage(spec + " already exists; nothing was written");
+            throw new AoException(ExitCode.FAILED, "cannot write " + spec + ": " + e.getMessage());
+        }
+        return new Created(p.getParent(), List.of(spec));
+    }
+
+    private static final Pattern DOCSTRING = Pattern.compile("^[rRuU]?(\"\"\"|''')(.*)$");
+
+    /** The first paragraph of a Python module docstring, else of the leading comment block (after a shebang); one line. */
+    static String leadingText(String text, Lang l) {
+        List<String> lines = text.lines().toList();
+        int i = 0;
+        if (i < lines.size() && lines.get(i).startsWith("#!")) i++;
+        while (i < lines.size() && (lines.get(i).isBlank() || lines.get(i).matches("#.*coding[:=].*"))) i++;
+        StringBuilder sb = new StringBuilder();
+        Matcher doc = i < lines.size() && l == Lang.PYTHON ? DOCSTRING.matcher(lines.get(i).strip()) : null;
+        if (doc != null && doc.matches()) {
+            String q = doc.group(1);
+            String rest = doc.group(2);
+            while (true) {
+                int end = rest.indexOf(q);
+                String part = (end >= 0 ? rest.substring(0, end) : rest).strip();
+                if (part.isEmpty() && sb.length() > 0) break;
+                if (!part.isEmpty()) sb.append(sb.length() > 0 ? " " : "").append(part);
+                if (end >= 0 || ++i >= lines.size()) break;
+                rest = lines.get(i);
+            }
+        } else {
+            String mark = l == Lang.JS ? "//" : "#";
+            for (; i < lines.size() && lines.get(i).strip().startsWith(mark); i++) {
+                String part = lines.get(i).strip().substring(mark.length()).strip();
+                if (part.isEmpty()) {
+                    if (sb.length() > 0) break;
+                    continue;
+                }
+                sb.append(sb.length() > 0 ? " " : "").append(part);
+            }
+        }
+        String d = sb.toString().replaceAll("\\s+", " ").strip();
+        if (d.length() > 300) d = d.substring(0, 299).stripTrailing() + "…";
+        return d.isEmpty() ? "TODO: one sentence saying what this script does" : d;
+    }
+
     /** Moves without replacing (a rename in the same folder): fails if {@code target} appeared meanwhile. */
     private static void moveNew(Path from, Path target) throws IOException {
         Files.move(from, target);

@@ -399,7 +399,7 @@ public final class SkillSources {
      */
     static void refuseLinksOut(Path root, String url, String commit) {
         List<String> bad = new ArrayList<>(ContainedFile.linksOut(root));
-        for (Path dir : SkillCatalog.skillDirs(root)) {
+        for (Path dir : SkillCatalog.skillDirs(root, true)) {
             for (String p : ContainedFile.linksOut(dir)) if (!bad.contains(p)) bad.add(p);
         }
         if (bad.isEmpty()) return;

@@ -2,6 +2,7 @@ package dev.ao.engine.source;
 
 import dev.ao.engine.AoException;
 import dev.ao.engine.ExitCode;
+import dev.ao.engine.skill.SkillCatalog;
 import dev.ao.engine.skill.SkillParser;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
@@ -162,7 +163,7 @@ final class SourceGit {
     /** The skill folders of a commit, relative to {@code root} ("" for the repository root), as catalog ids. */
     static Set<String> skillIds(Repository repo, ObjectId commit, String root, String rootName) throws IOException {
         Set<String> out = new TreeSet<>();
-        for (String rel : skillDirs(repo, commit, root)) out.add(rel.isEmpty() ? rootName : rel);
+        for (String rel : skillDirs(repo, commit, root)) out.add(SkillCatalog.sourceId(rootName, rel));
         return out;
     }
 
@@ -189,7 +190,7 @@ final class SourceGit {
         return out;
     }
 
-    /** A path relative to the root, or null when it is outside it or under a hidden folder (as the catalog skips). */
+    /** A path relative to the root, or null when it is outside it or under a folder the catalog skips in a source. */
     private static String relative(String path, String root) {
         String rel;
         if (root.isEmpty()) rel = path;
@@ -198,7 +199,7 @@ final class SourceGit {
         else return null;
         if (rel.isEmpty()) return rel;
         for (String seg : rel.split("/")) {
-            if (seg.startsWith(".") || seg.equals("node_modules") || seg.equals("__pycache__")) return null;
+            if (SkillCatalog.ignoredInSource(seg)) return null;
         }
         return rel;
     }
@@ -240,7 +241,7 @@ final class SourceGit {
     }
 
     private static List<String> ids(Set<String> rels, String rootName) {
-        return rels.stream().map(r -> r.isEmpty() ? rootName : r).sorted().toList();
+        return rels.stream().map(r -> SkillCatalog.sourceId(rootName, r)).sorted().toList();
     }
 
     /** The skill folder a changed file belongs to: the deepest one holding it. */

@@ -140,6 +140,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void everyListKeyReadsAnArrayOrAListFromItsEnvVar(@TempDir Path d) throws Exception {
+        for (ConfigKey k : ConfigKey.ALL) {
+            if (k.type() != ConfigKey.Type.STRING_LIST) continue;
+            String a = k.pathList() ? "/a" : (k == ConfigKey.ALLOWED_EXTENSIONS ? ".py" : "A_VAR");
+            String b = k.pathList() ? "/b,c" : (k == ConfigKey.ALLOWED_EXTENSIONS ? ".sh" : "B_*");
+            for (String raw : List.of("[\"" + a + "\", \"" + b + "\"]", "['" + a + "', '" + b + "']", " [ \"" + a + "\",\n\"" + b + "\" ] ",
+                    k.pathList() ? a + ":" + b : a + "," + b)) {
+                AoConfig c = load(d, "", Map.of(k.envName(), raw));
+                assertThat(c.list(k)).as(k.envName() + "=" + raw).containsExactly(a, b);
+                assertThat(c.origin(k)).isEqualTo("env " + k.envName());
+            }
+            assertThat(load(d, "", Map.of(k.envName(), "[]")).list(k)).as(k.envName()).isEmpty();
+            assertThatThrownBy(() -> load(d, "", Map.of(k.envName(), "[\"" + a + "\"")))
+                    .as(k.envName()).isInstanceOf(AoException.class)
+                    .hasMessageStartingWith("env " + k.envName() + ": " + k.name() + " is not a valid array of strings: ")
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+            assertThatThrownBy(() -> load(d, "", Map.of(k.envName(), "[1, 2]")))
+                    .as(k.envName()).hasMessage("env " + k.envName() + ": key '" + k.name() + "' must be an array of strings, got an array");
+        }
+        assertThat(load(d, "", Map.of("AO_SANDBOX_WORKSPACE_WRITE_WRITABLE_ROOTS", "[\"/a\",\"/b\"]")).writableRoots())
+                .containsExactly(Path.of("/a"), Path.of("/b"));
+    }
+
+    @Test
     void aProjectCannotMakeScriptsRunAsRootOrAsARealUser(@TempDir Path d) throws Exception {
         for (String bad : List.of("0", "-3")) {
             Path proj = project(d.resolve("p" + bad), "[sandbox]\nrun_as_uid = " + bad + "\n");

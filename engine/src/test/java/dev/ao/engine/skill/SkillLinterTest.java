@@ -73,14 +73,14 @@ class SkillLinterTest {
     void parametersSchemaThatIsNotAJsonSchema() {
         List<Finding> f = lint("invalid-schema");
         assertThat(f).extracting(Finding::rule, Finding::line, Finding::severity).containsExactly(tuple("schema", 7, Severity.ERROR));
-        assertThat(f.get(0).message()).startsWith("parameters_schema/properties/namespace/type is not valid JSON Schema:");
+        assertThat(f.get(0).key() + ": " + f.get(0).message()).startsWith("parameters_schema.properties.namespace.type: not valid JSON Schema:");
     }
 
     @Test
     void missingScriptFile() {
         List<Finding> f = lint("missing-script");
         assertThat(f).extracting(Finding::rule, Finding::line, Finding::severity).containsExactly(tuple("script-missing", 3, Severity.ERROR));
-        assertThat(f.get(0).message()).isEqualTo("script_file 'gone.py' does not exist");
+        assertThat(f.get(0).key() + ": " + f.get(0).message()).isEqualTo("script_file: 'gone.py' does not exist");
     }
 
     @Test
@@ -122,7 +122,7 @@ class SkillLinterTest {
     void defaultThatBreaksItsOwnSchema() {
         List<Finding> f = lint("bad-default");
         assertThat(f).extracting(Finding::rule, Finding::line, Finding::severity).containsExactly(tuple("schema", 7, Severity.ERROR));
-        assertThat(f.get(0).message()).startsWith("default of 'top' does not match its own schema:");
+        assertThat(f.get(0).key() + ": " + f.get(0).message()).startsWith("parameters_schema.properties.top.default: the default does not match its own schema:");
     }
 
     @Test
@@ -136,7 +136,7 @@ class SkillLinterTest {
     void otherScriptJsonProblemsComeFromTheReaderAoRunUses() {
         List<Finding> f = lint("unknown-key");
         assertThat(f).extracting(Finding::rule, Finding::line, Finding::severity).containsExactly(tuple("script-json", 5, Severity.ERROR));
-        assertThat(f.get(0).message()).startsWith("unknown key 'retries'");
+        assertThat(f.get(0).key() + ": " + f.get(0).message()).startsWith("retries: unknown key (known: ");
     }
 
     @Test
@@ -152,6 +152,8 @@ class SkillLinterTest {
         Finding f = new Finding(Path.of("/p/skills/a/SKILL.md"), 3, Severity.WARNING, "x", "something");
         assertThat(f.render(Path.of("/p"))).isEqualTo("skills/a/SKILL.md:3: warning: something");
         assertThat(f.render(Path.of("/elsewhere"))).isEqualTo("/p/skills/a/SKILL.md:3: warning: something");
+        Finding keyed = new Finding(Path.of("/p/s/script.json"), 0, Severity.ERROR, "x", "must be true or false", "demands.network");
+        assertThat(keyed.render(Path.of("/p"))).isEqualTo("s/script.json: error: demands.network: must be true or false");
     }
 
     @Test
@@ -165,7 +167,7 @@ class SkillLinterTest {
                 """);
         List<Finding> f = LINTER.lintScript(dir.resolve("script.json"));
         assertThat(f).extracting(Finding::rule, Finding::line, Finding::severity).containsExactly(tuple("schema", 4, Severity.ERROR));
-        assertThat(f.get(0).message()).isEqualTo("parameters_schema.properties.x.$ref: only local references (#/...) are allowed, got \"http://127.0.0.1:9/s.json\"");
+        assertThat(f.get(0).key() + ": " + f.get(0).message()).isEqualTo("parameters_schema.properties.x.$ref: only local references (#/...) are allowed, got \"http://127.0.0.1:9/s.json\"");
 
         java.nio.file.Files.writeString(dir.resolve("script.json"), """
                 {"script_file": "a.sh",

@@ -76,7 +76,7 @@ class SkillSourcesTest {
         String c1 = up.getRepository().resolve("HEAD").name();
         SkillSources.Added a = sources().add(upstream.toString(), null, null, null);
         assertThat(a.pin()).isEqualTo(new SkillSources.Pin("upstream", upstream.toString(), "main", c1, null));
-        assertThat(a.skills()).containsExactly("k8s/alpha", "k8s/gamma");
+        assertThat(a.skills()).containsExactly("upstream/k8s/alpha", "upstream/k8s/gamma");
 
         JsonNode lock = new ObjectMapper().readTree(project.resolve("dotcodex/skills.lock").toFile());
         assertThat(lock.toString()).isEqualTo("{\"sources\":[{\"name\":\"upstream\",\"url\":\"" + upstream + "\",\"ref\":\"main\",\"commit\":\"" + c1 + "\"}]}");
@@ -84,7 +84,7 @@ class SkillSourcesTest {
 
         SkillCatalog cat = SkillSources.catalog(config());
         assertThat(cat.problems()).isEmpty();
-        Skill alpha = cat.find("k8s/alpha").orElseThrow();
+        Skill alpha = cat.find("upstream/k8s/alpha").orElseThrow();
         assertThat(alpha.source().name()).isEqualTo("upstream");
         assertThat(alpha.source().commit()).isEqualTo(c1);
         assertThat(alpha.origin()).isEqualTo("git:upstream@" + c1.substring(0, 12));
@@ -106,12 +106,12 @@ class SkillSourcesTest {
         SkillSources.Change ch = changes.get(0);
         assertThat(ch.oldCommit()).isEqualTo(c1);
         assertThat(ch.newCommit()).isEqualTo(c2);
-        assertThat(ch.added()).containsExactly("k8s/beta");
-        assertThat(ch.removed()).containsExactly("k8s/gamma");
-        assertThat(ch.modified()).containsExactly("k8s/alpha");
+        assertThat(ch.added()).containsExactly("team/k8s/beta");
+        assertThat(ch.removed()).containsExactly("team/k8s/gamma");
+        assertThat(ch.modified()).containsExactly("team/k8s/alpha");
         assertThat(sources().pin("team").orElseThrow().commit()).isEqualTo(c2);
         assertThat(head(project.resolve(".ao/sources/team"))).isEqualTo(c2);
-        assertThat(SkillSources.catalog(config()).find("k8s/beta")).isPresent();
+        assertThat(SkillSources.catalog(config()).find("team/k8s/beta")).isPresent();
 
         SkillSources.Change again = sources().update("team", null).get(0);
         assertThat(again.moved()).isFalse();
@@ -176,7 +176,7 @@ class SkillSourcesTest {
         deleteTree(project.resolve(".ao"));
         SkillCatalog cat = SkillSources.catalog(config());
         assertThat(cat.problems()).isEmpty();
-        assertThat(cat.find("k8s/alpha").orElseThrow().source().commit()).isEqualTo(c1);
+        assertThat(cat.find("team/k8s/alpha").orElseThrow().source().commit()).isEqualTo(c1);
     }
 
     @Test
@@ -185,7 +185,7 @@ class SkillSourcesTest {
         deleteTree(upstream);
         SkillCatalog cat = SkillSources.catalog(config());
         assertThat(cat.problems()).isEmpty();
-        assertThat(cat.find("k8s/alpha")).isPresent();
+        assertThat(cat.find("team/k8s/alpha")).isPresent();
         assertThat(sources().sync()).extracting(SkillSources.Synced::action).containsExactly("ok");
     }
 
@@ -213,7 +213,7 @@ class SkillSourcesTest {
         deleteTree(upstream);
         SkillCatalog cat = SkillSources.catalog(config());
         assertThat(cat.problems()).isEmpty();
-        assertThat(cat.find("k8s/beta")).isEmpty();
+        assertThat(cat.find("team/k8s/beta")).isEmpty();
         assertThat(head(project.resolve(".ao/sources/team"))).isEqualTo(c1);
     }
 
@@ -232,10 +232,12 @@ class SkillSourcesTest {
         assertThat(sources().update("fixed", null).get(0).moved()).isFalse();
 
         SkillSources.Added sub = sources().add(upstream.toString(), "k8s-only", null, "k8s");
-        assertThat(sub.skills()).containsExactly("alpha", "beta", "gamma");
+        assertThat(sub.skills()).containsExactly("k8s-only/alpha", "k8s-only/beta", "k8s-only/gamma");
         SkillCatalog cat = SkillSources.catalog(config());
-        assertThat(cat.find("alpha").orElseThrow().source().name()).isIn("k8s-only");
-        assertThat(cat.conflicts()).extracting(SkillCatalog.Conflict::id).contains("k8s/alpha");
+        assertThat(cat.find("k8s-only/alpha").orElseThrow().source().name()).isIn("k8s-only");
+        assertThat(cat.conflicts()).as("each source names its own skills").isEmpty();
+        assertThat(cat.find("tagged/k8s/alpha")).isPresent();
+        assertThat(cat.find("fixed/k8s/alpha")).isPresent();
         assertThatThrownBy(() -> sources().add(upstream.toString(), "nope", null, "missing")).hasMessageContaining("is not a folder");
     }
 

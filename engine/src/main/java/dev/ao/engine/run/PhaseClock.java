@@ -9,9 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Where one run's time goes inside ao, for bench/: with {@code AO_TRACE_RUNS=<file>} in ao's environment, each run
- * appends one JSON line {@code {"id":..., "ms":{"phase":ms,...}}} with the time since the previous mark. Unset (always,
- * outside a benchmark), every call is a no-op on a shared instance.
+ * Where one run's time goes inside ao, for bench/ ({@code PROFILE=1 bench/mcp.sh}): with {@code AO_TRACE_RUNS=<file>}
+ * in ao's environment, each run appends one JSON line {@code {"id":..., "from":µs, "to":µs, "ms":{"phase":ms,...},
+ * "cpu":{"phase":ms,...}}}: the wall time since the previous mark, and the marking thread's cpu time in it. Unset
+ * (always, outside a benchmark), every call is a no-op on a shared instance.
  */
 final class PhaseClock {
     private static final Path FILE = trace(System.getenv("AO_TRACE_RUNS"));
@@ -20,6 +21,7 @@ final class PhaseClock {
     private final Map<String, Double> laps = new LinkedHashMap<>();
     private final Map<String, Double> cpu = new LinkedHashMap<>();
     private long lastCpu = -1;
+    private long cpuThread = -1;
     private long last = System.nanoTime();
     private final java.time.Instant began = java.time.Instant.now();
 
@@ -38,11 +40,14 @@ final class PhaseClock {
         if (this == OFF) return;
         long now = System.nanoTime();
         long c = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+        long thread = Thread.currentThread().getId();
         synchronized (this) {
             laps.merge(name, (now - last) / 1e6, Double::sum);
             last = now;
-            if (lastCpu >= 0) cpu.merge(name, (c - lastCpu) / 1e6, Double::sum);
+            // a thread's cpu clock: a lap that began on another thread (queued on the caller's, the rest on the run's) has none
+            if (lastCpu >= 0 && thread == cpuThread) cpu.merge(name, (c - lastCpu) / 1e6, Double::sum);
             lastCpu = c;
+            cpuThread = thread;
         }
     }
 

@@ -5,7 +5,8 @@
 #  2. scheduling: a chain of M no-op jobs (default 50, each needs the one before): the workflow's wall time minus its
 #     children's own run times, per job, and where that time goes between one child's end and the next one's start.
 # Usage: bench/workflow.sh [items] [chain]   (items 0: the chain only; PROFILE=1: the chain once more under Java
-# Flight Recorder, and where ao's threads spent that time outside waiting for children)
+# Flight Recorder, and where ao's threads spent that time outside waiting for children; BASE=path/to/ao.jar: the chain
+# also with that jar (an older build), alternately with this one, ROUNDS times (default 3))
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 items="${1:-1000}"
@@ -144,12 +145,11 @@ fi
     echo "    run: \"true\""
   done
 } > chain.yml
-rm -rf .ao/runs
-java "${opts[@]}" -jar "$jar" run chain.yml -o json >chain.json 2>chain.err || true
-python3 - "$work/project" chain.json "$chain" <<'EOF'
+chain_report() {
+python3 - "$work/project" chain.json "$chain" "${1:-}" <<'EOF'
 import json, sys, statistics
 from datetime import datetime
-root, f, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+root, f, n, label = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 def t(s):
     s = s.rstrip('Z'); a, _, b = s.partition('.')
     return datetime.fromisoformat(a).timestamp() + float('0.' + (b or '0'))
@@ -179,6 +179,10 @@ for i in range(1, n + 1):
     if i < n: phases['next'].append(ev('j%d' % (i + 1), 'running') - done)  # -> next job's running event
 first = ev('j1', 'running') - t(d['started_at'])
 over = (wf_ms - own * 1000) / n
+if label:
+    print("  %-6s workflow %6d ms, children's own %6d ms: %5.1f ms per job of overhead; a child's own run median %.1f ms"
+          % (label, wf_ms, own * 1000, over, statistics.median([x * 1000 for x in phases['spawn']]) + statistics.median([x * 1000 for x in phases['script']])))
+    sys.exit(0)
 print("2. scheduling: a chain of %d no-op jobs (%s)" % (n, d['state']))
 print("  workflow %d ms, its children's own run times %d ms: %.1f ms per job of overhead (goal < 10 ms)" % (wf_ms, own * 1000, over))
 print("  where a job's time goes, median (mean) ms; dispatch, setup, settle and next are the overhead:")
@@ -192,6 +196,19 @@ for k, label in (('dispatch', 'job running event -> child run created (inline sc
     print("    %-8s %7.1f (%7.1f)  %s" % (k, statistics.median(v), statistics.mean(v), label))
 print("    first job started %.1f ms after the workflow" % (first * 1000))
 EOF
+}
+rm -rf .ao/runs
+java "${opts[@]}" -jar "$jar" run chain.yml -o json >chain.json 2>chain.err || true
+chain_report
+if [ -n "${BASE:-}" ]; then
+  echo "  this build against BASE=$BASE, alternately, ${ROUNDS:-3} rounds (load $(cut -d' ' -f1 /proc/loadavg)):"
+  bopts=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData)
+  [ -f "$(dirname "$BASE")/lib/picocli.jar" ] && bopts+=(-Xbootclasspath/a:"$(dirname "$BASE")/lib/picocli.jar")
+  for r in $(seq 1 "${ROUNDS:-3}"); do
+    rm -rf .ao/runs; java "${opts[@]}" -jar "$jar" run chain.yml -o json >chain.json 2>chain.err || true; chain_report this
+    rm -rf .ao/runs; java "${bopts[@]}" -jar "$BASE" run chain.yml -o json >chain.json 2>chain.err || true; chain_report BASE
+  done
+fi
 
 if [ "${PROFILE:-0}" = 1 ]; then
   rm -rf .ao/runs

@@ -58,6 +58,8 @@ public final class ProcessSupervisor {
     /** A quick, bounded command (probes, version checks): output captured in memory, small by nature. */
     public record Captured(int exitCode, String stdout, String stderr, boolean timedOut) {}
 
+    private static final String LAUNCH_MECHANISM = "jdk.lang.Process.launchMechanism";
+
     /**
      * $1 ao's pid (the parent-death race check), $2 the cgroup.procs files to join, $3 1 to move stdin to fd 9,
      * $4 how many files follow to open as fds 3.. (a loop with eval: the fd number is a digit of ours, never data).
@@ -65,6 +67,13 @@ public final class ProcessSupervisor {
     private static final String LAUNCH_SHIM = "[ \"$PPID\" = \"$1\" ] || exit 125; for f in $2; do echo $$ > \"$f\" || exit 125; done; "
             + "if [ \"$3\" = 1 ]; then exec 9<&0 </dev/null; fi; n=$4; shift 4; i=3; "
             + "while [ \"$n\" -gt 0 ]; do eval \"exec $i<\\\"\\$1\\\"\" || exit 125; i=$((i+1)); n=$((n-1)); shift; done; exec \"$@\"";
+
+    static {
+        // One exec fewer per run: the JDK's default (posix_spawn) starts its jspawnhelper, which then execs the command;
+        // vfork execs the command straight away (JDK 17 supports both). This class starts every process of ao, so the
+        // property is set before the JDK first reads it; a launcher or person who chose a mechanism keeps theirs.
+        if (System.getProperty(LAUNCH_MECHANISM) == null) System.setProperty(LAUNCH_MECHANISM, "VFORK");
+    }
 
     private ProcessSupervisor() {}
 
@@ -185,7 +194,7 @@ public final class ProcessSupervisor {
             }
             if (ending != Ending.EXITED) {
                 terminate(grace);
-            } else {
+            } else if (!leftBehind().isEmpty()) {
                 // the script is done: background children it left behind go with it
                 terminate(Duration.ofMillis(200));
             }
@@ -193,6 +202,15 @@ public final class ProcessSupervisor {
             for (Thread t : pumps) t.join(2000);
             int code = process.exitValue();
             return new Outcome(code, ending, reason);
+        }
+
+        /**
+         * What is left of the run once its process has exited and been reaped: its orphans went to init, so no /proc
+         * scan can find them as descendants; only the run's cgroup still knows them. Under bwrap the pid namespace
+         * ended with its first process, and nothing is left.
+         */
+        private List<ProcessHandle> leftBehind() {
+            return spec.cgroup().map(ProcessCgroup::processes).orElse(List.of());
         }
 
         private Set<ProcessHandle> tree() {
@@ -215,9 +233,12 @@ public final class ProcessSupervisor {
             all.stream().filter(h -> !isSandboxHelper(h)).forEach(ProcessHandle::destroy);
             if (all.isEmpty()) process.toHandle().destroy();
             long end = System.nanoTime() + grace.toNanos();
-            while (System.nanoTime() < end) {
+            // bwrap (or the script itself) ends with the run's last process: wait on it, then on any stragglers
+            process.waitFor(grace.toNanos(), TimeUnit.NANOSECONDS);
+            while (true) {
                 if (!process.isAlive() && tree().isEmpty()) return;
-                Thread.sleep(50);
+                if (System.nanoTime() >= end) break;
+                Thread.sleep(10);
             }
             for (int round = 0; round < 20; round++) {
                 process.toHandle().destroyForcibly();

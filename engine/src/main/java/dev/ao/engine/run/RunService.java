@@ -205,6 +205,7 @@ public final class RunService {
     /** {@link #start(Prepared, Approver, RunListener)} for a workflow's child run, linked to its parent. */
     public Active start(Prepared p, Approver approver, RunListener listener, Tree tree) {
         RunRequest req = p.request();
+        PhaseClock clock = PhaseClock.start();
         String id = req.runId() != null ? req.runId() : store.newRunDir();
         Path runDir = store.dir(id);
         try {
@@ -227,7 +228,8 @@ public final class RunService {
             store.write(r);
             store.event(id, RunState.QUEUED, Map.of("label", r.label()));
             listener.state(r);
-            return new Active(p, r, workspace, approver, listener, tree);
+            clock.mark("queued");
+            return new Active(p, r, workspace, approver, listener, tree, clock);
         } catch (IOException e) {
             throw new AoException(ExitCode.FAILED, runDir + ": cannot prepare the run: " + e.getMessage());
         }
@@ -244,9 +246,11 @@ public final class RunService {
         private volatile boolean canceled;
         private volatile Thread approving;
         private final Tree tree;
+        private final PhaseClock clock;
 
-        private Active(Prepared p, RunRecord r, Path workspace, Approver approver, RunListener listener, Tree tree) {
+        private Active(Prepared p, RunRecord r, Path workspace, Approver approver, RunListener listener, Tree tree, PhaseClock clock) {
             this.tree = tree;
+            this.clock = clock;
             this.p = p;
             this.record = r;
             this.workspace = workspace;
@@ -481,11 +485,15 @@ public final class RunService {
                             runDir.resolve(RunStore.STDERR), mask, cgroup, paramsJson, launch.fdFiles(), quota::check);
                 }
 
+                clock.mark("setup");
                 Instant started = Instant.now();
                 running = ProcessSupervisor.start(spec);
+                clock.mark("spawn");
                 transition(record.withStart(started, applied), Map.of("pid", running.pid()));
+                clock.mark("running");
                 if (canceled) running.cancel();
                 ProcessSupervisor.Outcome out = running.await(Duration.ofSeconds(p.timeoutSeconds()), GRACE);
+                clock.mark("child");
                 RunState state;
                 int exit = out.exitCode();
                 String why = null;
@@ -528,6 +536,7 @@ public final class RunService {
                 }
                 record = record.withEnd(record.state(), null, null, Instant.now(), MaskingOutputStream.mask(s.text(), mask),
                         s.truncated(), outputs, null);
+                clock.mark("result");
                 finish(state, exit, why, Map.of("exit_code", exit), mask);
                 return record;
             } catch (IOException e) {
@@ -547,6 +556,8 @@ public final class RunService {
                 }
                 Artifacts.keep(io, runDir);
                 deleteTree(io);
+                clock.mark("teardown");
+                clock.write(record.id());
             }
         }
 
@@ -566,11 +577,13 @@ public final class RunService {
             boolean defaultWorkspace = p.request().workspace() == null;
             boolean keep = !defaultWorkspace || p.request().keepWorkspace() || !config.cleanupAfterRun();
             if (!keep) deleteTree(workspace);
+            clock.mark("workspace");
             RunRecord done = record.withEnd(state, exit, why, Instant.now(), record.summary(), record.summaryTruncated(),
                     record.outputs(), keep);
             Map<String, Object> d = new LinkedHashMap<>(detail);
             if (why != null) d.put("reason", why);
             transition(done, d);
+            clock.mark("ended");
         }
     }
 

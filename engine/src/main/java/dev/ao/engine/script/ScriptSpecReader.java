@@ -133,7 +133,20 @@ public final class ScriptSpecReader {
             if (!d.get("network").isBoolean()) throw AoException.usage(file + ": key 'demands.network' must be true or false");
             network = d.get("network").asBoolean();
         }
-        return new Demands(strings(file, d, "binaries"), strings(file, d, "env"), network);
+        String image = null;
+        if (d.has("image")) {
+            if (!d.get("image").isTextual() || d.get("image").asText().isBlank() || d.get("image").asText().matches(".*\\s.*")) {
+                throw AoException.usage(file + ": key 'demands.image' must be a container image name (python:3.12-slim)");
+            }
+            image = d.get("image").asText();
+        }
+        List<String> credentials = strings(file, d, "credentials");
+        for (String c : credentials) {
+            if (!dev.ao.engine.k8s.Credentials.NAME.matcher(c).matches()) {
+                throw AoException.usage(file + ": key 'demands.credentials': '" + c + "' is not a credential name (1-42 lowercase letters, digits and '-')");
+            }
+        }
+        return new Demands(strings(file, d, "binaries"), strings(file, d, "env"), network, image, credentials);
     }
 
     private static List<String> strings(Path file, JsonNode d, String key) {

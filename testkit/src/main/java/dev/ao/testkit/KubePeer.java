@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -93,6 +95,8 @@ public final class KubePeer implements AutoCloseable {
     private final int requestedPort;
     private final KubeStore store = new KubeStore();
     private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
+    private final Set<String> denied = ConcurrentHashMap.newKeySet();
+    private final KubeKubelet kubelet;
     private HttpServer server;
     private ExecutorService executor;
 
@@ -103,6 +107,14 @@ public final class KubePeer implements AutoCloseable {
 
     public KubePeer(int port) {
         this.requestedPort = port;
+        Path pods;
+        try {
+            pods = Files.createTempDirectory("kube-peer-pods-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("KubePeer cannot create a folder for pod processes", e);
+        }
+        this.kubelet = new KubeKubelet(store, pods, () -> server == null ? 0 : server.getAddress().getPort());
+        store.runtime(kubelet);
     }
 
     /** Starts listening on 127.0.0.1 and returns this peer. */
@@ -187,6 +199,7 @@ public final class KubePeer implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        kubelet.close();
         store.close();
         if (server != null) {
             server.stop(0);
@@ -259,9 +272,70 @@ public final class KubePeer implements AutoCloseable {
         return store.all();
     }
 
-    /** Back to a fresh cluster: default namespaces and one node. */
+    /** Back to a fresh cluster: default namespaces and one node, no denials, no image behaviours. */
     public void reset() {
         store.reset();
+        denied.clear();
+        kubelet.clearImageBehaviours();
+    }
+
+    /**
+     * What happens to containers of {@code image}: {@code pull-fail} (ErrImagePull, then
+     * ImagePullBackOff; never starts), {@code oom} (SIGKILL shortly after start, OOMKilled, 137)
+     * or {@code normal}.
+     */
+    public void imageBehavior(String image, String behavior) {
+        kubelet.imageBehaviour(image, behavior);
+    }
+
+    /** SelfSubjectAccessReviews for {@code verb} on {@code resource} (in {@code namespace}, or any when null) say no, and so does the API. */
+    public void deny(String verb, String resource, String namespace) {
+        denied.add(verb + "|" + resource + "|" + (namespace == null || namespace.isEmpty() ? "*" : namespace));
+    }
+
+    /** Ends every open {@code follow} log stream abruptly (the connection closes mid-stream). */
+    public void cutLogStreams() {
+        store.logs().cut();
+    }
+
+    /** Every pod phase or container-state change, oldest first (see {@code GET /_peer/pod-history}). */
+    public List<ObjectNode> podHistory() {
+        return store.podHistory();
+    }
+
+    /** The most pods matching {@code labelSelector} that were Running at the same time. */
+    public int maxRunning(String labelSelector) {
+        return store.maxRunning(KubeSelectors.parseLabels(labelSelector));
+    }
+
+    /** A node with labels and taints ({@code key=value:Effect} or {@code key:Effect}), Ready. */
+    public ObjectNode seedNode(String name, Map<String, String> labels, List<String> taints) {
+        ObjectNode node = JSON.createObjectNode().put("apiVersion", "v1").put("kind", "Node");
+        ObjectNode meta = node.putObject("metadata").put("name", name);
+        ObjectNode l = meta.putObject("labels").put("kubernetes.io/hostname", name).put("kubernetes.io/os", "linux");
+        if (labels != null) {
+            labels.forEach(l::put);
+        }
+        ArrayNode taintList = node.putObject("spec").putArray("taints");
+        for (String taint : taints == null ? List.<String>of() : taints) {
+            int colon = taint.lastIndexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("a taint is key[=value]:Effect, not " + taint);
+            }
+            String[] kv = taint.substring(0, colon).split("=", 2);
+            ObjectNode t = taintList.addObject().put("key", kv[0]);
+            if (kv.length == 2) {
+                t.put("value", kv[1]);
+            }
+            t.put("effect", taint.substring(colon + 1));
+        }
+        ObjectNode status = node.putObject("status");
+        status.putArray("conditions").addObject().put("type", "Ready").put("status", "True")
+                .put("reason", "KubeletReady").put("message", "kubelet is posting ready status");
+        status.putArray("addresses").addObject().put("type", "InternalIP").put("address", "10.0.0.11");
+        status.putObject("nodeInfo").put("kubeletVersion", SERVER_VERSION)
+                .put("operatingSystem", "linux").put("architecture", "amd64");
+        return store.put(node);
     }
 
     /** The clock for new timestamps and table ages. */
@@ -472,7 +546,16 @@ public final class KubePeer implements AutoCloseable {
 
     // ======================================================================= HTTP
 
-    private void handle(HttpExchange ex) {
+    /** Thrown out of the handler so that the JDK server drops the connection without ending the body. */
+    private static final class StreamCut extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        StreamCut() {
+            super("log stream cut by /_peer/cut-log-streams");
+        }
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
         String method = ex.getRequestMethod();
         String rawQuery = ex.getRequestURI().getRawQuery();
         String path = ex.getRequestURI().getRawPath();
@@ -480,7 +563,19 @@ public final class KubePeer implements AutoCloseable {
             requests.add(method + " " + path + (rawQuery == null ? "" : "?" + rawQuery));
         }
         Map<String, List<String>> query = parseQuery(rawQuery);
-        try (ex) {
+        try {
+            handleIn(ex, method, path, query);
+        } catch (StreamCut cut) {
+            throw cut;
+        } catch (IOException ignored) {
+            // the client went away
+        }
+        ex.close();
+    }
+
+    private void handleIn(HttpExchange ex, String method, String path, Map<String, List<String>> query)
+            throws IOException {
+        {
             try {
                 route(ex, method, path, query);
             } catch (KubeError e) {
@@ -492,8 +587,6 @@ public final class KubePeer implements AutoCloseable {
             } catch (RuntimeException e) {
                 send(ex, 500, new KubeError(500, "InternalError", "KubePeer failed: " + e, null).toStatus());
             }
-        } catch (IOException ignored) {
-            // the client went away
         }
     }
 
@@ -508,8 +601,13 @@ public final class KubePeer implements AutoCloseable {
         if (segs.isEmpty()) {
             ObjectNode paths = JSON.createObjectNode();
             ArrayNode list = paths.putArray("paths");
-            List.of("/api", "/api/v1", "/apis", "/apis/apps", "/apis/apps/v1", "/healthz", "/livez", "/readyz",
-                    "/version").forEach(list::add);
+            list.add("/api").add("/api/v1").add("/apis");
+            for (String group : KubeResource.GROUPS) {
+                if (!group.isEmpty()) {
+                    list.add("/apis/" + group).add("/apis/" + group + "/v1");
+                }
+            }
+            List.of("/healthz", "/livez", "/readyz", "/version").forEach(list::add);
             send(ex, 200, paths);
             return;
         }
@@ -619,6 +717,27 @@ public final class KubePeer implements AutoCloseable {
         }
         boolean dryRun = query.getOrDefault("dryRun", List.of()).contains("All");
         boolean table = accept != null && accept.contains("as=Table");
+        String verb = switch (method) {
+            case "GET" -> name != null ? "get" : isTrue(first(query, "watch")) ? "watch" : "list";
+            case "POST" -> "create";
+            case "PUT" -> "update";
+            case "PATCH" -> "patch";
+            case "DELETE" -> name != null ? "delete" : "deletecollection";
+            default -> method.toLowerCase(java.util.Locale.ROOT);
+        };
+        String checked = sub == null || sub.equals("status") || sub.equals("scale") ? r.plural() : r.plural() + "/" + sub;
+        if (isDenied(verb, checked, ns)) {
+            throw KubeError.forbidden(r.groupResource() + (name == null ? "" : " \"" + name + "\"")
+                    + " is forbidden: User \"peer\" cannot " + verb + " resource \"" + checked
+                    + "\" in API group \"" + r.group() + "\"" + (ns == null ? " at the cluster scope" : " in the namespace \"" + ns + "\""));
+        }
+        if (r == KubeResource.SELFSUBJECTACCESSREVIEWS) {
+            if (!method.equals("POST") || name != null) {
+                throw KubeError.methodNotAllowed(method);
+            }
+            send(ex, 201, accessReview(readJson(ex, false)));
+            return;
+        }
         KubeStore.Part part = "status".equals(sub) ? KubeStore.Part.STATUS : KubeStore.Part.MAIN;
         switch (method) {
             case "GET" -> {
@@ -847,6 +966,39 @@ public final class KubePeer implements AutoCloseable {
         out.write('\n');
     }
 
+    private boolean isDenied(String verb, String resource, String ns) {
+        return !denied.isEmpty() && (denied.contains(verb + "|" + resource + "|*")
+                || ns != null && denied.contains(verb + "|" + resource + "|" + ns));
+    }
+
+    /** A SelfSubjectAccessReview answered from the deny list: allowed unless {@code /_peer/deny} said no. */
+    private ObjectNode accessReview(JsonNode body) {
+        if (!body.isObject() || !body.path("spec").isObject()) {
+            throw KubeError.badRequest("a SelfSubjectAccessReview needs a spec");
+        }
+        ObjectNode review = ((ObjectNode) body).deepCopy();
+        review.put("apiVersion", "authorization.k8s.io/v1").put("kind", "SelfSubjectAccessReview");
+        KubeStore.child(review, "metadata").put("creationTimestamp", (String) null);
+        JsonNode attrs = review.path("spec").path("resourceAttributes");
+        String resource = attrs.path("resource").asText("");
+        if (!attrs.path("subresource").asText("").isEmpty()) {
+            resource += "/" + attrs.path("subresource").asText();
+        }
+        String ns = attrs.path("namespace").asText("");
+        boolean deny = isDenied(attrs.path("verb").asText(""), resource, ns.isEmpty() ? null : ns);
+        ObjectNode status = review.putObject("status").put("allowed", !deny);
+        if (deny) {
+            status.put("denied", true).put("reason", "denied by the KubePeer deny list (POST /_peer/deny)");
+        }
+        return review;
+    }
+
+    /**
+     * {@code GET .../pods/NAME/log}: the container's lines (stdout and stderr as they arrived),
+     * narrowed by sinceTime, sinceSeconds, tailLines and limitBytes, prefixed with their arrival
+     * time when {@code timestamps=true}; with {@code follow=true} a chunked stream that ends when
+     * the container has terminated (a simulated pod's log ends at once).
+     */
     private void podLog(HttpExchange ex, String ns, String name, Map<String, List<String>> query) throws IOException {
         ObjectNode pod = store.get(KubeResource.PODS, ns, name);
         List<String> containers = new ArrayList<>();
@@ -861,24 +1013,143 @@ public final class KubePeer implements AutoCloseable {
         } else if (!containers.contains(container)) {
             throw KubeError.badRequest("container " + container + " is not valid for pod " + name);
         }
-        String text = store.log(ns, name, container);
+        if (isTrue(first(query, "previous"))) {
+            throw KubeError.badRequest("previous terminated container \"" + container + "\" in pod \"" + name
+                    + "\" not found");
+        }
+        boolean runs = kubelet.runs(pod);
+        JsonNode state = null;
+        for (JsonNode cs : pod.path("status").path("containerStatuses")) {
+            if (cs.path("name").asText().equals(container)) {
+                state = cs.path("state");
+            }
+        }
+        if (state != null && state.has("waiting") || state == null && runs) {
+            String reason = state == null ? "ContainerCreating" : state.path("waiting").path("reason").asText("ContainerCreating");
+            if (reason.equals("ErrImagePull") || reason.equals("ImagePullBackOff")) {
+                reason = "trying and failing to pull image";
+            }
+            throw KubeError.badRequest("container \"" + container + "\" in pod \"" + name + "\" is waiting to start: "
+                    + reason);
+        }
+        boolean follow = isTrue(first(query, "follow")) && runs;
+        boolean timestamps = isTrue(first(query, "timestamps"));
+        Instant since = null;
+        if (first(query, "sinceTime") != null) {
+            try {
+                since = java.time.OffsetDateTime.parse(first(query, "sinceTime")).toInstant();
+            } catch (java.time.format.DateTimeParseException e) {
+                throw KubeError.badRequest("sinceTime must be an RFC3339 time: " + first(query, "sinceTime"));
+            }
+        }
+        if (first(query, "sinceSeconds") != null) {
+            long seconds = positive(query, "sinceSeconds");
+            since = Instant.now().minusSeconds(seconds);
+        }
+        long limit = first(query, "limitBytes") == null ? Long.MAX_VALUE : positive(query, "limitBytes");
+        KubeLogs logs = store.logs();
+        long cuts = logs.cuts();
+        KubeLogs.Slice slice = logs.from(ns, name, container, 0);
+        List<KubeLogs.Line> lines = new ArrayList<>();
+        for (KubeLogs.Line line : slice.lines()) {
+            if (since == null || !line.time().isBefore(since)) {
+                lines.add(line);
+            }
+        }
         if (first(query, "tailLines") != null) {
-            int tail = Integer.parseInt(first(query, "tailLines"));
-            List<String> lines = Arrays.asList(text.split("\n", -1));
-            if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
-                lines = lines.subList(0, lines.size() - 1);
-            }
-            List<String> kept = lines.subList(Math.max(0, lines.size() - tail), lines.size());
-            text = kept.isEmpty() ? "" : String.join("\n", kept) + "\n";
+            int tail = (int) Math.min(Integer.MAX_VALUE, nonNegative(query, "tailLines"));
+            lines = lines.subList(Math.max(0, lines.size() - tail), lines.size());
         }
-        if (first(query, "limitBytes") != null) {
-            int limit = Integer.parseInt(first(query, "limitBytes"));
-            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        if (!follow) {
+            StringBuilder text = new StringBuilder();
+            lines.forEach(l -> text.append(timestamps ? rfc3339Nano(l.time()) + " " : "").append(l.text()));
+            byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
             if (bytes.length > limit) {
-                text = new String(bytes, 0, limit, StandardCharsets.UTF_8);
+                bytes = java.util.Arrays.copyOf(bytes, (int) limit);
             }
+            ex.getResponseHeaders().set("Content-Type", "text/plain");
+            ex.sendResponseHeaders(200, bytes.length == 0 ? -1 : bytes.length);
+            if (bytes.length > 0) {
+                ex.getResponseBody().write(bytes);
+            }
+            return;
         }
-        sendText(ex, 200, text);
+        ex.getResponseHeaders().set("Content-Type", "text/plain");
+        ex.sendResponseHeaders(200, 0);
+        OutputStream out = ex.getResponseBody();
+        long[] written = {0};
+        if (!writeLines(out, lines, timestamps, limit, written)) {
+            return;
+        }
+        out.flush();
+        int next = slice.next();
+        try {
+            while (true) {
+                logs.await(ns, name, container, next, cuts, 10_000);
+                if (logs.cuts() != cuts) {
+                    throw new StreamCut();
+                }
+                KubeLogs.Slice more = logs.from(ns, name, container, next);
+                next = more.next();
+                if (!writeLines(out, more.lines(), timestamps, limit, written)) {
+                    return;
+                }
+                out.flush();
+                if (more.removed() || more.finished() && more.lines().isEmpty()) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Writes lines up to the byte limit; false once it is reached. */
+    private static boolean writeLines(OutputStream out, List<KubeLogs.Line> lines, boolean timestamps, long limit,
+                                      long[] written) throws IOException {
+        for (KubeLogs.Line line : lines) {
+            byte[] bytes = ((timestamps ? rfc3339Nano(line.time()) + " " : "") + line.text()).getBytes(StandardCharsets.UTF_8);
+            if (written[0] + bytes.length >= limit) {
+                out.write(bytes, 0, (int) (limit - written[0]));
+                written[0] = limit;
+                return false;
+            }
+            out.write(bytes);
+            written[0] += bytes.length;
+        }
+        return true;
+    }
+
+    /** Go's RFC3339Nano: UTC, the fraction without trailing zeros. */
+    static String rfc3339Nano(Instant t) {
+        String base = t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        base = base.substring(0, base.length() - 1);
+        int nanos = t.getNano();
+        if (nanos == 0) {
+            return base + "Z";
+        }
+        String fraction = String.format("%09d", nanos).replaceAll("0+$", "");
+        return base + "." + fraction + "Z";
+    }
+
+    private static long positive(Map<String, List<String>> q, String key) {
+        long v = nonNegative(q, key);
+        if (v == 0) {
+            throw KubeError.badRequest(key + " must be greater than 0");
+        }
+        return v;
+    }
+
+    private static long nonNegative(Map<String, List<String>> q, String key) {
+        try {
+            long v = Long.parseLong(first(q, key));
+            if (v < 0) {
+                throw KubeError.badRequest(key + " must be 0 or greater: " + v);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw KubeError.badRequest(key + " must be a number: " + first(q, key));
+        }
     }
 
     /**
@@ -951,7 +1222,7 @@ public final class KubePeer implements AutoCloseable {
                 send(ex, 200, peerList(items));
             }
             case "POST reset" -> {
-                store.reset();
+                reset();
                 send(ex, 200, JSON.createObjectNode().put("reset", true));
             }
             case "POST deployment" -> send(ex, 200, seedDeployment(required(q, "namespace"), required(q, "name"),
@@ -973,6 +1244,32 @@ public final class KubePeer implements AutoCloseable {
                 send(ex, 200, JSON.createObjectNode().put("bytes", text.length()));
             }
             case "GET requests" -> send(ex, 200, JSON.valueToTree(requests()));
+            case "POST image" -> {
+                String image = required(q, "image");
+                String behavior = required(q, "behavior");
+                kubelet.imageBehaviour(image, behavior);
+                send(ex, 200, JSON.createObjectNode().put("image", image).put("behavior", behavior));
+            }
+            case "POST deny" -> {
+                deny(required(q, "verb"), required(q, "resource"), first(q, "namespace"));
+                send(ex, 200, JSON.createObjectNode().put("verb", first(q, "verb")).put("resource", first(q, "resource"))
+                        .put("namespace", Optional.ofNullable(first(q, "namespace")).orElse("*")));
+            }
+            case "POST cut-log-streams" -> {
+                cutLogStreams();
+                send(ex, 200, JSON.createObjectNode().put("cut", true));
+            }
+            case "GET pod-history" -> send(ex, 200, JSON.valueToTree(store.podHistory()));
+            case "GET max-running" -> {
+                String selector = first(q, "selector");
+                send(ex, 200, JSON.createObjectNode().put("selector", selector == null ? "" : selector)
+                        .put("maxRunning", maxRunning(selector)));
+            }
+            case "POST node" -> {
+                String taints = first(q, "taints");
+                send(ex, 200, seedNode(required(q, "name"), labelMap(first(q, "labels")),
+                        taints == null || taints.isBlank() ? List.of() : List.of(taints.split(","))));
+            }
             default -> throw KubeError.pathNotFound();
         }
     }

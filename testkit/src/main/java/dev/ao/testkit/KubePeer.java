@@ -36,11 +36,60 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * A small Kubernetes API server in plain Java that the real {@code kubectl} talks to over plain
- * HTTP on 127.0.0.1. It serves discovery, namespaces, nodes, pods, services, configmaps, events,
- * deployments and replicasets with get/list/watch/create/update/patch/delete, selectors, dry run,
- * server-side tables, and runs tiny synchronous controllers (kubelet, ReplicaSet, Deployment,
- * garbage collector) so that a deployment owns replicasets that own running pods.
+ * A small Kubernetes API server in plain Java that the real {@code kubectl} and the fabric8
+ * client talk to over plain HTTP (JSON) on 127.0.0.1. It serves discovery, namespaces, nodes,
+ * pods (with the {@code log} subresource), services, configmaps, secrets, events, deployments,
+ * replicasets, batch/v1 jobs, coordination.k8s.io/v1 leases and authorization.k8s.io/v1
+ * selfsubjectaccessreviews (create only) with get/list/watch/create/update/patch/delete,
+ * selectors, dry run, server-side tables and optimistic concurrency (a stale
+ * {@code metadata.resourceVersion} gets 409 Conflict, creating an existing name 409
+ * AlreadyExists). It runs tiny synchronous controllers (scheduler, kubelet, ReplicaSet,
+ * Deployment, Job, garbage collector by ownerReferences, TTL after finished) so that a
+ * deployment owns replicasets that own running pods, and a job owns the pod that runs it.
+ *
+ * <p><b>Pods that run.</b> A pod with a container that has a {@code command} or {@code args} is
+ * run by the peer's kubelet as local processes, one per container (the image is ignored; {@code
+ * command} then {@code args} are run under {@code setsid}, so the whole process group is killed
+ * when the pod is deleted, its Job's deadline passes, or the peer closes). Other pods (no command)
+ * are simulated: Running and Ready at once, as before. The scheduler binds a pod to the first node
+ * that is not cordoned, matches its {@code nodeSelector} and whose NoSchedule/NoExecute taints it
+ * tolerates; otherwise it stays Pending with {@code PodScheduled=False, reason Unschedulable} and a
+ * {@code FailedScheduling} event ("0/1 nodes are available: 1 node(s) didn't match Pod's node
+ * affinity/selector."). A running container gets:
+ * <ul>
+ *   <li>env: {@code envFrom} (secretRef/configMapRef, prefix), then {@code env} (literal values with
+ *       $(VAR) expansion, secretKeyRef, configMapKeyRef, fieldRef), plus PATH, HOSTNAME, LANG and
+ *       KUBERNETES_SERVICE_HOST/PORT pointing at this peer. A missing Secret or ConfigMap leaves the
+ *       container waiting in {@code CreateContainerConfigError} ({@code secret "x" not found}); the
+ *       kubelet retries every second, so creating it later starts the pod.</li>
+ *   <li>volumes: a per-pod folder under a temp dir; {@code configMap} and {@code secret} volumes are
+ *       written there as files ({@code items}, {@code defaultMode}, item {@code mode}), {@code emptyDir}
+ *       is an empty folder. <b>The peer cannot mount</b>: each volumeMount's {@code mountPath}, and the
+ *       container's {@code terminationMessagePath}, are rewritten to their folder/file wherever they
+ *       start a path in {@code command}, {@code args}, env values and {@code workingDir}. Paths
+ *       written inside files (a script in a ConfigMap) are not rewritten: pass them through env or
+ *       args, which a script that uses the env vars it is given does anyway. {@code workingDir}
+ *       defaults to an empty per-pod folder.</li>
+ *   <li>logs: stdout and stderr interleaved by arrival, each line stamped with its arrival time.</li>
+ *   <li>on exit: {@code terminated {exitCode, reason Completed|Error|OOMKilled, startedAt, finishedAt,
+ *       message}}, the message being the first 4096 bytes of the termination message file; then the
+ *       pod is Succeeded or Failed (no restarts: restartPolicy OnFailure/Always pods are not re-run).</li>
+ * </ul>
+ * Jobs: one pod at a time from {@code spec.template} (named {@code <job>-<5 chars>}, labelled
+ * {@code job-name}, {@code controller-uid} and their {@code batch.kubernetes.io/} forms, owned by the
+ * job), a new pod after a failure while {@code backoffLimit} allows, status {@code startTime, active,
+ * ready, succeeded, failed, completionTime} and the 1.32 conditions (SuccessCriteriaMet then
+ * Complete; FailureTarget then Failed with reason BackoffLimitExceeded or DeadlineExceeded, the
+ * latter killing the pod's processes). A {@code podFailurePolicy} rule {@code Ignore} on pod
+ * conditions keeps such failures out of the count. {@code ttlSecondsAfterFinished} deletes the
+ * finished job with what it owns. Deleting with propagation Foreground or Background removes (and
+ * kills) the pods and the ConfigMaps/Secrets the job owns, then the job.
+ *
+ * <p>Pod log ({@code GET /api/v1/namespaces/NS/pods/NAME/log}): {@code container}, {@code follow}
+ * (chunked, ends once the container terminated), {@code timestamps} (RFC3339Nano prefix),
+ * {@code sinceTime}, {@code sinceSeconds}, {@code tailLines}, {@code limitBytes}; {@code previous}
+ * is 400 (no restarts); a container not started yet is 400 {@code container "c" in pod "p" is
+ * waiting to start: ContainerCreating}.
  *
  * <p>Standalone, from the repository root (builds the classpath, prints {@code ready <url>}):
  * <pre>
@@ -64,12 +113,26 @@ import java.util.function.Consumer;
  *   POST /_peer/ready?namespace=&amp;pod=&amp;ready=false
  *   POST /_peer/age?kind=pods&amp;namespace=&amp;name=&amp;seconds=7200    (sets creationTimestamp)
  *   POST /_peer/log?namespace=&amp;pod=[&amp;container=]                body: the log text
- *   GET  /_peer/requests    the requests served so far, "METHOD /path?query" per entry
+ *   GET  /_peer/requests    the requests served so far, "METHOD /path?query" per entry (watches and
+ *                           log streams included, each counted when it starts)
+ *   POST /_peer/node?name=&amp;labels=k=v,k2=v2&amp;taints=key=value:NoSchedule,key2:NoExecute
+ *   POST /_peer/image?image=NAME&amp;behavior=pull-fail|oom|normal
+ *           pull-fail: ErrImagePull then ImagePullBackOff (message names the image), never starts;
+ *           oom: SIGKILL ~300 ms after start, terminated reason OOMKilled, exitCode 137
+ *   POST /_peer/deny?verb=create&amp;resource=jobs[&amp;namespace=ns]
+ *           SelfSubjectAccessReviews for it answer allowed=false, and the request itself gets 403
+ *   POST /_peer/cut-log-streams   every open follow log stream is dropped mid-body
+ *   GET  /_peer/pod-history       [{"time","event":"ADDED|MODIFIED|DELETED","namespace","name","uid",
+ *                                   "phase","nodeName","containers":[{"name","state","reason","exitCode"}],
+ *                                   "labels":{}}] one entry per phase or container-state change
+ *   GET  /_peer/max-running?selector=k=v   {"selector":"k=v","maxRunning":N}
  * </pre>
+ * {@code /_peer/reset} also clears the deny list, the image behaviours and the pod history.
  *
  * <p>Not supported: protobuf request bodies (415; kubectl sends JSON for apply, patch, replace,
- * delete, scale, label and rollout, but typed commands such as {@code kubectl create deployment}
- * or {@code kubectl create namespace} send protobuf), exec/attach/port-forward, pod disruption
+ * delete, scale, label and rollout, but typed commands such as {@code kubectl create deployment},
+ * {@code kubectl create secret} or {@code kubectl create namespace} send protobuf),
+ * exec/attach/port-forward, container restarts, init containers, probes, pod disruption
  * budgets, authentication (any or no token is accepted), server-side apply field ownership
  * (apply patches are merged like strategic merge patches), OpenAPI v2 (404) and OpenAPI v3
  * schemas (the v3 documents list paths and parameters only, which is what kubectl needs to know

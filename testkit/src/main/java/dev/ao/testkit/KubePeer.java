@@ -659,6 +659,14 @@ public final class KubePeer implements AutoCloseable {
             peerEndpoint(ex, method, path.substring("/_peer/".length()), query);
             return;
         }
+        String upgrade = ex.getRequestHeaders().getFirst("Upgrade");
+        if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
+            // No WebSockets here. Like kubectl proxy, answer 200 with no body: fabric8 then
+            // falls back to a plain HTTP watch (a 4xx would end the watch instead).
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, -1);
+            return;
+        }
         List<String> segs = segments(path);
         String accept = ex.getRequestHeaders().getFirst("Accept");
         if (segs.isEmpty()) {

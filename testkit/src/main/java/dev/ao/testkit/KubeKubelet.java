@@ -73,7 +73,8 @@ final class KubeKubelet implements KubeStore.PodRuntime, AutoCloseable {
         final String name;
         final String uid;
         final Path dir;
-        final List<ContainerRun> containers = new ArrayList<>();
+        // Read without the run's lock from under the store's monitor (removed), so never lock both.
+        final List<ContainerRun> containers = new java.util.concurrent.CopyOnWriteArrayList<>();
         volatile String killReason;
         volatile String killMessage;
         volatile boolean stopped;
@@ -157,6 +158,8 @@ final class KubeKubelet implements KubeStore.PodRuntime, AutoCloseable {
         removed.add(uid);
         PodRun run = runs.remove(uid);
         if (run != null && !closed) {
+            // Signal now, so the processes are gone by the time the DELETE is answered; reap later.
+            run.containers.forEach(cr -> killGroup(cr.process));
             work.execute(() -> {
                 killAll(run);
                 deleteTree(run.dir);
@@ -682,10 +685,7 @@ final class KubeKubelet implements KubeStore.PodRuntime, AutoCloseable {
     // ------------------------------------------------------------------ killing
 
     private void killAll(PodRun run) {
-        List<ContainerRun> containers;
-        synchronized (run) {
-            containers = List.copyOf(run.containers);
-        }
+        List<ContainerRun> containers = List.copyOf(run.containers);
         for (ContainerRun cr : containers) {
             killGroup(cr.process);
         }

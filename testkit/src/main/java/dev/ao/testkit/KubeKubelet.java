@@ -40,7 +40,7 @@ final class KubeKubelet implements KubeStore.PodRuntime, AutoCloseable {
 
     private final KubeStore store;
     private final KubeLogs logs;
-    private final Path root;
+    private Path root;
     private final java.util.function.IntSupplier apiPort;
     private final ExecutorService work;
     private final ScheduledExecutorService timer;
@@ -96,10 +96,9 @@ final class KubeKubelet implements KubeStore.PodRuntime, AutoCloseable {
         }
     }
 
-    KubeKubelet(KubeStore store, Path root, java.util.function.IntSupplier apiPort) {
+    KubeKubelet(KubeStore store, java.util.function.IntSupplier apiPort) {
         this.store = store;
         this.logs = store.logs();
-        this.root = root;
         this.apiPort = apiPort;
         AtomicInteger n = new AtomicInteger();
         this.work = Executors.newCachedThreadPool(r -> daemon(r, "kube-kubelet-" + n.incrementAndGet()));
@@ -117,6 +116,14 @@ final class KubeKubelet implements KubeStore.PodRuntime, AutoCloseable {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         return t;
+    }
+
+    /** The folder for pods' volumes and working dirs, made when the first pod runs (a peer that runs none leaves nothing). */
+    private synchronized Path root() throws IOException {
+        if (root == null) {
+            root = Files.createTempDirectory("kube-peer-pods-");
+        }
+        return root;
     }
 
     /** {@code pull-fail}, {@code oom}, or null to clear: what happens to containers of this image. */
@@ -208,7 +215,12 @@ final class KubeKubelet implements KubeStore.PodRuntime, AutoCloseable {
                 return;
             }
         }
-        Path dir = root.resolve(ns + "_" + name + "_" + uid);
+        Path dir;
+        try {
+            dir = root().resolve(ns + "_" + name + "_" + uid);
+        } catch (IOException e) {
+            throw new UncheckedIOException("KubePeer kubelet cannot create a folder for pods", e);
+        }
         PodRun run = new PodRun(ns, name, uid, dir);
         List<ProcessBuilder> builders = new ArrayList<>();
         List<Path> terminationFiles = new ArrayList<>();
@@ -741,6 +753,10 @@ final class KubeKubelet implements KubeStore.PodRuntime, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        deleteTree(root);
+        synchronized (this) {
+            if (root != null) {
+                deleteTree(root);
+            }
+        }
     }
 }

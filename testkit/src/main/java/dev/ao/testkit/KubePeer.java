@@ -170,13 +170,7 @@ public final class KubePeer implements AutoCloseable {
 
     public KubePeer(int port) {
         this.requestedPort = port;
-        Path pods;
-        try {
-            pods = Files.createTempDirectory("kube-peer-pods-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("KubePeer cannot create a folder for pod processes", e);
-        }
-        this.kubelet = new KubeKubelet(store, pods, () -> server == null ? 0 : server.getAddress().getPort());
+        this.kubelet = new KubeKubelet(store, () -> server == null ? 0 : server.getAddress().getPort());
         store.runtime(kubelet);
     }
 

@@ -67,8 +67,13 @@ class KubeFabric8Test {
 
     @AfterEach
     void stop() {
-        client.close();
-        peer.close();
+        try {
+            if (client != null) {
+                client.close();
+            }
+        } finally {
+            peer.close();
+        }
     }
 
     private static Job job(String name, String script, int backoffLimit) {

@@ -40,7 +40,7 @@ final class KubeKubelet implements KubeStore.PodRuntime, AutoCloseable {
 
     private final KubeStore store;
     private final KubeLogs logs;
-    private final Path root;
+    private Path root;
     private final java.util.function.IntSupplier apiPort;
     private final ExecutorService work;
     private final ScheduledExecutorService timer;
@@ -73,7 +73,8 @@ final class KubeKubelet implements KubeStore.PodRuntime, AutoCloseable {
         final String name;
         final String uid;
         final Path dir;
-        final List<ContainerRun> containers = new ArrayList<>();
+        // Read without the run's lock from under the store's monitor (removed), so never lock both.
+        final List<ContainerRun> containers = new java.util.concurrent.CopyOnWriteArrayList<>();
         volatile String killReason;
         volatile String killMessage;
         volatile boolean stopped;
@@ -95,10 +96,9 @@ final class KubeKubelet implements KubeStore.PodRuntime, AutoCloseable {
         }
     }
 
-    KubeKubelet(KubeStore store, Path root, java.util.function.IntSupplier apiPort) {
+    KubeKubelet(KubeStore store, java.util.function.IntSupplier apiPort) {
         this.store = store;
         this.logs = store.logs();
-        this.root = root;
         this.apiPort = apiPort;
         AtomicInteger n = new AtomicInteger();
         this.work = Executors.newCachedThreadPool(r -> daemon(r, "kube-kubelet-" + n.incrementAndGet()));
@@ -116,6 +116,14 @@ final class KubeKubelet implements KubeStore.PodRuntime, AutoCloseable {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         return t;
+    }
+
+    /** The folder for pods' volumes and working dirs, made when the first pod runs (a peer that runs none leaves nothing). */
+    private synchronized Path root() throws IOException {
+        if (root == null) {
+            root = Files.createTempDirectory("kube-peer-pods-");
+        }
+        return root;
     }
 
     /** {@code pull-fail}, {@code oom}, or null to clear: what happens to containers of this image. */
@@ -157,6 +165,8 @@ final class KubeKubelet implements KubeStore.PodRuntime, AutoCloseable {
         removed.add(uid);
         PodRun run = runs.remove(uid);
         if (run != null && !closed) {
+            // Signal now, so the processes are gone by the time the DELETE is answered; reap later.
+            run.containers.forEach(cr -> killGroup(cr.process));
             work.execute(() -> {
                 killAll(run);
                 deleteTree(run.dir);
@@ -205,7 +215,12 @@ final class KubeKubelet implements KubeStore.PodRuntime, AutoCloseable {
                 return;
             }
         }
-        Path dir = root.resolve(ns + "_" + name + "_" + uid);
+        Path dir;
+        try {
+            dir = root().resolve(ns + "_" + name + "_" + uid);
+        } catch (IOException e) {
+            throw new UncheckedIOException("KubePeer kubelet cannot create a folder for pods", e);
+        }
         PodRun run = new PodRun(ns, name, uid, dir);
         List<ProcessBuilder> builders = new ArrayList<>();
         List<Path> terminationFiles = new ArrayList<>();
@@ -682,10 +697,7 @@ final class KubeKubelet implements KubeStore.PodRuntime, AutoCloseable {
     // ------------------------------------------------------------------ killing
 
     private void killAll(PodRun run) {
-        List<ContainerRun> containers;
-        synchronized (run) {
-            containers = List.copyOf(run.containers);
-        }
+        List<ContainerRun> containers = List.copyOf(run.containers);
         for (ContainerRun cr : containers) {
             killGroup(cr.process);
         }
@@ -741,6 +753,10 @@ final class KubeKubelet implements KubeStore.PodRuntime, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        deleteTree(root);
+        synchronized (this) {
+            if (root != null) {
+                deleteTree(root);
+            }
+        }
     }
 }

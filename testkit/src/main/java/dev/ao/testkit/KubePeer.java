@@ -170,13 +170,7 @@ public final class KubePeer implements AutoCloseable {
 
     public KubePeer(int port) {
         this.requestedPort = port;
-        Path pods;
-        try {
-            pods = Files.createTempDirectory("kube-peer-pods-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("KubePeer cannot create a folder for pod processes", e);
-        }
-        this.kubelet = new KubeKubelet(store, pods, () -> server == null ? 0 : server.getAddress().getPort());
+        this.kubelet = new KubeKubelet(store, () -> server == null ? 0 : server.getAddress().getPort());
         store.runtime(kubelet);
     }
 
@@ -657,6 +651,14 @@ public final class KubePeer implements AutoCloseable {
             throws IOException {
         if (path.startsWith("/_peer/")) {
             peerEndpoint(ex, method, path.substring("/_peer/".length()), query);
+            return;
+        }
+        String upgrade = ex.getRequestHeaders().getFirst("Upgrade");
+        if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
+            // No WebSockets here. Like kubectl proxy, answer 200 with no body: fabric8 then
+            // falls back to a plain HTTP watch (a 4xx would end the watch instead).
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, -1);
             return;
         }
         List<String> segs = segments(path);

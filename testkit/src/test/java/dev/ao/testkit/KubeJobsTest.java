@@ -298,6 +298,55 @@ class KubeJobsTest {
         assertThat(ok("logs", "nosecret").stdout()).isEqualTo("token=s3cret\n");
     }
 
+    @Test
+    void kubectlFollowsAJobLogUntilItsContainerEnds() throws Exception {
+        ok("apply", "-f", "-", """
+                apiVersion: batch/v1
+                kind: Job
+                metadata: {name: ticker}
+                spec:
+                  template:
+                    spec:
+                      restartPolicy: Never
+                      containers:
+                      - name: main
+                        image: alpine:3.20
+                        command: [sh, -c, 'for i in 1 2 3 4; do echo tick $i; sleep 0.4; done; echo bye >&2']
+                """);
+        ok("wait", "--for=jsonpath={.status.ready}=1", "job/ticker", "--timeout=20s");
+        Processes.Result followed = ok("logs", "-f", "job/ticker");
+        assertThat(followed.stdout()).isEqualTo("tick 1\ntick 2\ntick 3\ntick 4\nbye\n");
+        assertThat(peer.get("jobs", "default", "ticker").orElseThrow().path("status").path("succeeded").asInt())
+                .isEqualTo(1);
+        assertThat(peer.requests()).anyMatch(r -> r.contains("/log?") && r.contains("follow=true"));
+    }
+
+    @Test
+    void closingThePeerKillsThePodProcesses(@TempDir Path marks) throws Exception {
+        Path pidFile = marks.resolve("pid");
+        ok("apply", "-f", "-", """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: sleeper}
+                spec:
+                  restartPolicy: Never
+                  containers: [{name: main, image: alpine, command: [sh, -c, 'echo $$$$ > %s; exec sleep 120']}]
+                """.formatted(pidFile));
+        waitFor(() -> Files.exists(pidFile) && !readQuietly(pidFile).isBlank());
+        long pid = Long.parseLong(readQuietly(pidFile).trim());
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isTrue();
+        peer.close();
+        waitFor(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     static List<String> conditionTypes(JsonNode status) {

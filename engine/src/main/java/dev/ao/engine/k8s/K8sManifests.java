@@ -175,7 +175,8 @@ public final class K8sManifests {
         literal.put("PYTHONDONTWRITEBYTECODE", "1");
         literal.put("HOME", WORKSPACE);
         literal.put("TMPDIR", "/tmp");
-        literal.forEach((k, v) -> env.add(new EnvVar(k, v, null)));
+        // Kubernetes expands $(VAR) in env values, command and args: a value is taken as written
+        literal.forEach((k, v) -> env.add(new EnvVar(k, k8sLiteral(v), null)));
         secretKeys.forEach((var, key) -> env.add(new EnvVarBuilder().withName(var).withNewValueFrom().withNewSecretKeyRef()
                 .withName(name + "-secret").withKey(key).endSecretKeyRef().endValueFrom().build()));
 
@@ -205,7 +206,7 @@ public final class K8sManifests {
 
         K8sSettings.PodPlacement place = settings.placement(in.tags());
         List<String> command = new ArrayList<>(List.of("sh", AO_DIR + "/entry.sh"));
-        command.addAll(in.command());
+        in.command().forEach(a -> command.add(k8sLiteral(a)));
         Job job = new JobBuilder()
                 .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels).withAnnotations(annotations).endMetadata()
                 .withNewSpec()
@@ -244,6 +245,11 @@ public final class K8sManifests {
                     .endTemplate()
                 .endSpec().build();
         return new Objects(cm, secret, job);
+    }
+
+    /** {@code $} doubled: Kubernetes reads {@code $$} as one {@code $} and never expands {@code $(VAR)} in it. */
+    static String k8sLiteral(String v) {
+        return v.replace("$", "$$");
     }
 
     private static String b64(byte[] b) {

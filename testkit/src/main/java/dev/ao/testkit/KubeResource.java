@@ -40,11 +40,26 @@ record KubeResource(String group, String version, String plural, String singular
             "replicaset", "ReplicaSet", true, List.of("rs"), List.of("all"),
             List.of("status", "scale"), Set.of("status.replicas"));
 
-    static final List<KubeResource> ALL = List.of(
-            NAMESPACES, NODES, PODS, SERVICES, CONFIGMAPS, EVENTS, DEPLOYMENTS, REPLICASETS);
+    static final KubeResource SECRETS = new KubeResource("", "v1", "secrets", "secret", "Secret", true,
+            List.of(), List.of(), List.of(), Set.of("type"));
+    static final KubeResource JOBS = new KubeResource("batch", "v1", "jobs", "job", "Job", true,
+            List.of(), List.of("all"), List.of("status"), Set.of("status.successful"));
+    static final KubeResource LEASES = new KubeResource("coordination.k8s.io", "v1", "leases", "lease",
+            "Lease", true, List.of(), List.of(), List.of(), Set.of());
+    /** Create-only: answered from the peer's deny list, never stored. */
+    static final KubeResource SELFSUBJECTACCESSREVIEWS = new KubeResource("authorization.k8s.io", "v1",
+            "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview", false,
+            List.of(), List.of(), List.of(), Set.of());
+
+    static final List<KubeResource> ALL = List.of(NAMESPACES, NODES, PODS, SERVICES, CONFIGMAPS, SECRETS,
+            EVENTS, DEPLOYMENTS, REPLICASETS, JOBS, LEASES, SELFSUBJECTACCESSREVIEWS);
 
     /** API groups in discovery order; "" is the legacy core group served under /api. */
-    static final List<String> GROUPS = List.of("", "apps");
+    static final List<String> GROUPS = List.of("", "apps", "batch", "coordination.k8s.io", "authorization.k8s.io");
+
+    List<String> verbs() {
+        return this == SELFSUBJECTACCESSREVIEWS ? List.of("create") : VERBS;
+    }
 
     String apiVersion() {
         return group.isEmpty() ? version : group + "/" + version;
@@ -70,7 +85,7 @@ record KubeResource(String group, String version, String plural, String singular
 
     /** Whether writes to the spec bump metadata.generation. */
     boolean hasGeneration() {
-        return this == DEPLOYMENTS || this == REPLICASETS || this == PODS;
+        return this == DEPLOYMENTS || this == REPLICASETS || this == PODS || this == JOBS;
     }
 
     boolean supportsField(String field) {

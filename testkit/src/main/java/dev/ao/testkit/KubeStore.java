@@ -52,7 +52,11 @@ final class KubeStore {
     record Page(List<ObjectNode> items, String resourceVersion, String continueToken, long remaining) {}
 
     private final Map<KubeResource, TreeMap<String, ObjectNode>> objects = new HashMap<>();
-    private final Map<String, String> logs = new HashMap<>();
+    private final KubeLogs logs = new KubeLogs();
+    private final List<ObjectNode> podHistory = new ArrayList<>();
+    private final Map<String, Instant> jobStarts = new HashMap<>();
+    private final Map<String, Instant> jobFinishes = new HashMap<>();
+    private PodRuntime runtime;
     private final ArrayDeque<Event> history = new ArrayDeque<>();
     private long resourceVersion = 1;
     private long historyStart = 1;
@@ -60,6 +64,24 @@ final class KubeStore {
     private boolean controllers = true;
     private boolean closed;
     private int nextPodIp = 2;
+
+    /**
+     * What runs pod processes (the peer's {@link KubeKubelet}). Called with the store's monitor
+     * held, so an implementation only takes note and acts on its own threads.
+     */
+    interface PodRuntime {
+        /** Whether this pod's containers are run as processes (else its status is simulated). */
+        boolean runs(JsonNode pod);
+
+        /** The pod is bound to a node and waits in ContainerCreating for its containers to start. */
+        void bound(String ns, String name, String uid);
+
+        /** The pod is gone from the store: kill its processes. */
+        void removed(String ns, String name, String uid);
+
+        /** Kill the pod's processes; the pod ends Failed with {@code reason}. */
+        void kill(String ns, String name, String uid, String reason, String message);
+    }
 
     KubeStore() {
         synchronized (this) {
@@ -82,15 +104,31 @@ final class KubeStore {
         reconcile();
     }
 
+    synchronized void runtime(PodRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    KubeLogs logs() {
+        return logs;
+    }
+
     synchronized void close() {
         closed = true;
         notifyAll();
     }
 
     synchronized void reset() {
+        for (ObjectNode pod : table(KubeResource.PODS).values()) {
+            if (runtime != null) {
+                runtime.removed(namespaceOf(pod), nameOf(pod), uidOf(pod));
+            }
+        }
         objects.clear();
         logs.clear();
         history.clear();
+        podHistory.clear();
+        jobStarts.clear();
+        jobFinishes.clear();
         historyStart = resourceVersion + 1;
         seedDefaults();
         notifyAll();
@@ -477,11 +515,89 @@ final class KubeStore {
     }
 
     synchronized void setLog(String ns, String pod, String container, String text) {
-        logs.put(ns + "/" + pod + "/" + container, text);
+        logs.set(ns, pod, container, text, clock.instant());
     }
 
     synchronized String log(String ns, String pod, String container) {
-        return logs.getOrDefault(ns + "/" + pod + "/" + container, "");
+        return logs.text(ns, pod, container);
+    }
+
+    /**
+     * Changes a pod's status for the kubelet when the pod with {@code uid} still exists; false
+     * when it is gone (deleted, or replaced by a pod of the same name).
+     */
+    synchronized boolean updatePod(String ns, String name, String uid, Consumer<ObjectNode> change) {
+        ObjectNode existing = current(KubeResource.PODS, ns, name);
+        if (existing == null || !uidOf(existing).equals(uid)) {
+            return false;
+        }
+        mutate(KubeResource.PODS, ns, name, change);
+        return true;
+    }
+
+    /** Every pod phase or container-state change so far, oldest first. */
+    synchronized List<ObjectNode> podHistory() {
+        List<ObjectNode> out = new ArrayList<>();
+        podHistory.forEach(h -> out.add(h.deepCopy()));
+        return out;
+    }
+
+    /** The most pods matching {@code selector} that were Running at the same time, from the history. */
+    synchronized int maxRunning(KubeSelectors.Selector selector) {
+        Set<String> running = new java.util.HashSet<>();
+        int max = 0;
+        for (ObjectNode h : podHistory) {
+            String uid = h.path("uid").asText();
+            Map<String, String> labels = new HashMap<>();
+            h.path("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+            if (h.path("phase").asText().equals("Running") && !h.path("event").asText().equals("DELETED")
+                    && selector.matches(labels)) {
+                running.add(uid);
+            } else {
+                running.remove(uid);
+            }
+            max = Math.max(max, running.size());
+        }
+        return max;
+    }
+
+    private void recordPod(String type, ObjectNode pod, ObjectNode previous) {
+        String phase = pod.path("status").path("phase").asText("");
+        ArrayNode containers = JSON.createArrayNode();
+        for (JsonNode cs : pod.path("status").path("containerStatuses")) {
+            ObjectNode c = containers.addObject().put("name", cs.path("name").asText());
+            cs.path("state").fields().forEachRemaining(e -> {
+                c.put("state", e.getKey());
+                if (e.getValue().has("reason")) {
+                    c.put("reason", e.getValue().path("reason").asText());
+                }
+                if (e.getValue().has("exitCode")) {
+                    c.put("exitCode", e.getValue().path("exitCode").asInt());
+                }
+            });
+        }
+        if (previous != null && !type.equals("DELETED") && podHistory.size() > 0) {
+            for (int i = podHistory.size() - 1; i >= 0; i--) {
+                ObjectNode last = podHistory.get(i);
+                if (last.path("uid").asText().equals(uidOf(pod))) {
+                    if (last.path("phase").asText().equals(phase) && last.path("containers").equals(containers)
+                            && last.path("nodeName").asText().equals(pod.path("spec").path("nodeName").asText(""))) {
+                        return;
+                    }
+                    break;
+                }
+            }
+        }
+        if (podHistory.size() >= HISTORY_LIMIT * 5) {
+            return;
+        }
+        ObjectNode h = JSON.createObjectNode().put("time", clock.instant().toString()).put("event", type)
+                .put("namespace", namespaceOf(pod)).put("name", nameOf(pod)).put("uid", uidOf(pod))
+                .put("phase", phase).put("nodeName", pod.path("spec").path("nodeName").asText(""));
+        h.set("containers", containers);
+        h.set("labels", pod.path("metadata").path("labels").isObject()
+                ? pod.path("metadata").path("labels").deepCopy() : JSON.createObjectNode());
+        podHistory.add(h);
     }
 
     // ------------------------------------------------------------------ storage internals
@@ -586,6 +702,9 @@ final class KubeStore {
             table(r).put(k, obj);
         }
         history.addLast(new Event(resourceVersion, type, r, obj.deepCopy(), previous == null ? null : previous.deepCopy()));
+        if (r == KubeResource.PODS) {
+            recordPod(type, obj, previous);
+        }
         while (history.size() > HISTORY_LIMIT) {
             historyStart = history.removeFirst().resourceVersion() + 1;
         }
@@ -638,8 +757,14 @@ final class KubeStore {
         ObjectNode gone = obj.deepCopy();
         commit(r, gone, "DELETED", obj);
         if (r == KubeResource.PODS) {
-            String prefix = namespaceOf(obj) + "/" + nameOf(obj) + "/";
-            logs.keySet().removeIf(k -> k.startsWith(prefix));
+            logs.removePod(namespaceOf(obj), nameOf(obj));
+            if (runtime != null) {
+                runtime.removed(namespaceOf(obj), nameOf(obj), uid);
+            }
+        }
+        if (r == KubeResource.JOBS) {
+            jobStarts.remove(uid);
+            jobFinishes.remove(uid);
         }
     }
 
@@ -719,6 +844,19 @@ final class KubeStore {
                 child(template, "metadata");
                 defaultPodSpec(child(template, "spec"));
             }
+        } else if (r == KubeResource.SECRETS) {
+            // The API server folds stringData into data (base64) on every write.
+            if (obj.get("stringData") instanceof ObjectNode stringData) {
+                ObjectNode data = child(obj, "data");
+                stringData.fields().forEachRemaining(e -> data.put(e.getKey(), java.util.Base64.getEncoder()
+                        .encodeToString(e.getValue().asText().getBytes(StandardCharsets.UTF_8))));
+            }
+            obj.remove("stringData");
+            if (!obj.has("type")) {
+                obj.put("type", "Opaque");
+            }
+        } else if (r == KubeResource.JOBS) {
+            defaultJob(obj);
         } else if (r == KubeResource.SERVICES) {
             ObjectNode spec = child(obj, "spec");
             if (!spec.has("type")) {
@@ -734,6 +872,42 @@ final class KubeStore {
                 }
             }
         }
+    }
+
+    /** What the API server sets on a new Job: defaults, the generated selector and the pod labels. */
+    private static void defaultJob(ObjectNode job) {
+        ObjectNode meta = child(job, "metadata");
+        if (!meta.has("uid")) {
+            meta.put("uid", UUID.randomUUID().toString());
+        }
+        ObjectNode spec = child(job, "spec");
+        for (String field : List.of("parallelism", "completions")) {
+            if (!spec.has(field)) {
+                spec.put(field, 1);
+            }
+        }
+        if (!spec.has("backoffLimit")) {
+            spec.put("backoffLimit", 6);
+        }
+        if (!spec.has("completionMode")) {
+            spec.put("completionMode", "NonIndexed");
+        }
+        if (!spec.has("suspend")) {
+            spec.put("suspend", false);
+        }
+        if (!spec.has("podReplacementPolicy")) {
+            spec.put("podReplacementPolicy", spec.has("podFailurePolicy") ? "Failed" : "TerminatingOrFailed");
+        }
+        if (!spec.path("manualSelector").asBoolean() && !spec.has("selector")) {
+            spec.putObject("selector").putObject("matchLabels").put("batch.kubernetes.io/controller-uid", uidOf(job));
+        }
+        ObjectNode template = child(spec, "template");
+        ObjectNode labels = child(child(template, "metadata"), "labels");
+        if (!spec.path("manualSelector").asBoolean()) {
+            labels.put("batch.kubernetes.io/controller-uid", uidOf(job)).put("batch.kubernetes.io/job-name", nameOf(job))
+                    .put("controller-uid", uidOf(job)).put("job-name", nameOf(job));
+        }
+        defaultPodSpec(child(template, "spec"));
     }
 
     private static void defaultPodSpec(ObjectNode spec) {
@@ -791,6 +965,35 @@ final class KubeStore {
                         + templateLabels + ": `selector` does not match template `labels`");
             }
             validateContainers(r, name, spec.path("template").path("spec"), "spec.template.spec.containers");
+        } else if (r == KubeResource.JOBS) {
+            JsonNode spec = obj.path("spec");
+            String policy = spec.path("template").path("spec").path("restartPolicy").asText();
+            if (!policy.equals("Never") && !policy.equals("OnFailure")) {
+                throw KubeError.invalid(r, name, "spec.template.spec.restartPolicy", "Unsupported value: \""
+                        + policy + "\": supported values: \"OnFailure\", \"Never\"");
+            }
+            if (spec.has("podFailurePolicy") && !policy.equals("Never")) {
+                throw KubeError.invalid(r, name, "spec.template.spec.restartPolicy", "Invalid value: \"" + policy
+                        + "\": only \"Never\" is supported when podFailurePolicy is specified");
+            }
+            if (spec.path("backoffLimit").asInt() < 0) {
+                throw KubeError.invalid(r, name, "spec.backoffLimit", "Invalid value: " + spec.path("backoffLimit")
+                        + ": must be greater than or equal to 0");
+            }
+            if (spec.has("activeDeadlineSeconds") && spec.path("activeDeadlineSeconds").asLong() <= 0) {
+                throw KubeError.invalid(r, name, "spec.activeDeadlineSeconds", "Invalid value: "
+                        + spec.path("activeDeadlineSeconds") + ": must be greater than or equal to 1");
+            }
+            for (JsonNode rule : spec.path("podFailurePolicy").path("rules")) {
+                String action = rule.path("action").asText();
+                if (!List.of("Ignore", "FailJob", "Count", "FailIndex").contains(action)) {
+                    throw KubeError.invalid(r, name, "spec.podFailurePolicy.rules[0].action", "Unsupported value: \""
+                            + action + "\": supported values: \"Count\", \"FailIndex\", \"FailJob\", \"Ignore\"");
+                }
+            }
+            validateContainers(r, name, spec.path("template").path("spec"), "spec.template.spec.containers");
+        } else if (r == KubeResource.SELFSUBJECTACCESSREVIEWS) {
+            throw KubeError.methodNotAllowed("PUT");
         }
     }
 
@@ -821,6 +1024,7 @@ final class KubeStore {
             boolean changed = kubelet();
             changed |= deploymentController();
             changed |= replicaSetController();
+            changed |= jobController();
             changed |= statusUpdater();
             if (!changed) {
                 return;
@@ -829,46 +1033,189 @@ final class KubeStore {
     }
 
     /**
-     * The scheduler and kubelet of the one node: binds pods to it while it takes pods (else they
-     * stay Pending, Unschedulable) and starts bound pods that have no status yet: Running and Ready.
+     * The scheduler and the kubelets: binds each new pod to the first node that takes it (not
+     * cordoned, its nodeSelector matches the node's labels, it tolerates the node's NoSchedule
+     * and NoExecute taints), else leaves it Pending, Unschedulable, with a FailedScheduling event.
+     * A bound pod whose containers the {@link PodRuntime} runs waits in ContainerCreating for
+     * it; any other bound pod is simply marked Running and Ready.
      */
     private boolean kubelet() {
-        ObjectNode node = current(KubeResource.NODES, null, NODE_NAME);
-        boolean schedulable = node != null && !node.path("spec").path("unschedulable").asBoolean();
         boolean changed = false;
         for (ObjectNode pod : new ArrayList<>(table(KubeResource.PODS).values())) {
             boolean bound = !pod.path("spec").path("nodeName").asText("").isEmpty();
             boolean started = pod.path("status").has("phase");
             ObjectNode p = pod.deepCopy();
-            if (!bound && schedulable && (!started || unschedulable(pod))) {
-                child(p, "spec").put("nodeName", NODE_NAME);
-                p.set("status", runningStatus(p));
-            } else if (!bound && !started) {
-                p.set("status", unschedulableStatus());
+            if (!bound && (!started || unschedulable(pod))) {
+                List<String> problems = new ArrayList<>();
+                String node = schedule(pod, problems);
+                if (node != null) {
+                    child(p, "spec").put("nodeName", node);
+                    changed |= start(p);
+                    continue;
+                }
+                String message = schedulingMessage(problems);
+                if (!started || !message.equals(unschedulableMessage(pod))) {
+                    p.set("status", unschedulableStatus(message));
+                    if (write(KubeResource.PODS, p)) {
+                        failedSchedulingEvent(p, message);
+                        changed = true;
+                    }
+                }
             } else if (bound && !started) {
-                p.set("status", runningStatus(p));
+                changed |= start(p);
             }
-            changed |= write(KubeResource.PODS, p);
         }
         return changed;
     }
 
-    private static boolean unschedulable(JsonNode pod) {
-        for (JsonNode c : pod.path("status").path("conditions")) {
-            if (c.path("type").asText().equals("PodScheduled") && c.path("reason").asText().equals("Unschedulable")) {
+    private boolean start(ObjectNode p) {
+        boolean process = runtime != null && runtime.runs(p);
+        p.set("status", process ? creatingStatus(p) : runningStatus(p));
+        boolean changed = write(KubeResource.PODS, p);
+        if (changed && process) {
+            runtime.bound(namespaceOf(p), nameOf(p), uidOf(p));
+        }
+        return changed;
+    }
+
+    /** The first node (by name) that takes the pod, or null with one problem per node that does not. */
+    private String schedule(JsonNode pod, List<String> problems) {
+        JsonNode spec = pod.path("spec");
+        for (ObjectNode node : table(KubeResource.NODES).values()) {
+            if (node.path("spec").path("unschedulable").asBoolean()) {
+                problems.add("node(s) were unschedulable");
+                continue;
+            }
+            Map<String, String> labels = KubeSelectors.labels(node);
+            boolean selectorMatches = true;
+            for (Iterator<Map.Entry<String, JsonNode>> it = spec.path("nodeSelector").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                selectorMatches &= e.getValue().asText().equals(labels.get(e.getKey()));
+            }
+            if (!selectorMatches) {
+                problems.add("node(s) didn't match Pod's node affinity/selector");
+                continue;
+            }
+            String untolerated = null;
+            for (JsonNode taint : node.path("spec").path("taints")) {
+                String effect = taint.path("effect").asText();
+                if ((effect.equals("NoSchedule") || effect.equals("NoExecute")) && !tolerates(spec, taint)) {
+                    untolerated = "node(s) had untolerated taint {" + taint.path("key").asText()
+                            + (taint.has("value") ? ": " + taint.path("value").asText() : "") + "}";
+                    break;
+                }
+            }
+            if (untolerated != null) {
+                problems.add(untolerated);
+                continue;
+            }
+            return nameOf(node);
+        }
+        return null;
+    }
+
+    private static boolean tolerates(JsonNode podSpec, JsonNode taint) {
+        for (JsonNode t : podSpec.path("tolerations")) {
+            String key = t.path("key").asText("");
+            String operator = t.path("operator").asText("Equal");
+            String effect = t.path("effect").asText("");
+            boolean keyOk = key.isEmpty() ? operator.equals("Exists") : key.equals(taint.path("key").asText());
+            boolean valueOk = operator.equals("Exists") || t.path("value").asText("").equals(taint.path("value").asText(""));
+            boolean effectOk = effect.isEmpty() || effect.equals(taint.path("effect").asText());
+            if (keyOk && valueOk && effectOk) {
                 return true;
             }
         }
         return false;
     }
 
-    private ObjectNode unschedulableStatus() {
+    /** The scheduler's summary: {@code 0/2 nodes are available: 1 node(s) ..., 1 node(s) ....} */
+    private String schedulingMessage(List<String> problems) {
+        Map<String, Integer> counts = new TreeMap<>();
+        problems.forEach(p -> counts.merge(p, 1, Integer::sum));
+        List<String> parts = new ArrayList<>();
+        counts.forEach((problem, n) -> parts.add(n + " " + problem));
+        return "0/" + table(KubeResource.NODES).size() + " nodes are available"
+                + (parts.isEmpty() ? "" : ": " + String.join(", ", parts)) + ".";
+    }
+
+    private static boolean unschedulable(JsonNode pod) {
+        return !unschedulableMessage(pod).isEmpty();
+    }
+
+    private static String unschedulableMessage(JsonNode pod) {
+        for (JsonNode c : pod.path("status").path("conditions")) {
+            if (c.path("type").asText().equals("PodScheduled") && c.path("reason").asText().equals("Unschedulable")) {
+                return c.path("message").asText(" ");
+            }
+        }
+        return "";
+    }
+
+    private ObjectNode unschedulableStatus(String message) {
         ObjectNode status = JSON.createObjectNode().put("phase", "Pending");
         status.putArray("conditions").addObject().put("type", "PodScheduled").put("status", "False")
                 .putNull("lastProbeTime").put("lastTransitionTime", now().toString())
                 .put("reason", "Unschedulable")
-                .put("message", "0/1 nodes are available: 1 node(s) were unschedulable.");
+                .put("message", message);
         status.put("qosClass", "BestEffort");
+        return status;
+    }
+
+    private void failedSchedulingEvent(JsonNode pod, String message) {
+        event(pod, "Warning", "FailedScheduling", message, "default-scheduler");
+    }
+
+    /** A core/v1 Event about an object, as a controller records it. */
+    private void event(JsonNode about, String type, String reason, String message, String component) {
+        String ns = namespaceOf(about) == null ? "default" : namespaceOf(about);
+        ObjectNode e = JSON.createObjectNode().put("apiVersion", "v1").put("kind", "Event");
+        String name;
+        do {
+            name = nameOf(about) + "." + hex(16);
+        } while (current(KubeResource.EVENTS, ns, name) != null);
+        e.putObject("metadata").put("name", name).put("namespace", ns);
+        e.putObject("involvedObject").put("kind", about.path("kind").asText())
+                .put("namespace", ns).put("name", nameOf(about)).put("uid", uidOf(about))
+                .put("apiVersion", about.path("apiVersion").asText())
+                .put("resourceVersion", about.path("metadata").path("resourceVersion").asText());
+        String now = now().toString();
+        e.put("reason", reason).put("message", message).put("type", type).put("count", 1)
+                .put("firstTimestamp", now).put("lastTimestamp", now)
+                .put("reportingComponent", component).put("reportingInstance", "");
+        e.putObject("source").put("component", component);
+        insert(KubeResource.EVENTS, e);
+    }
+
+    /** A pod bound to a node whose containers are about to be started by the runtime. */
+    private ObjectNode creatingStatus(JsonNode pod) {
+        String now = now().toString();
+        ObjectNode status = JSON.createObjectNode().put("phase", "Pending");
+        ArrayNode conditions = status.putArray("conditions");
+        for (String type : List.of("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")) {
+            boolean ok = !type.equals("Ready") && !type.equals("ContainersReady") && !type.equals("PodReadyToStartContainers");
+            ObjectNode c = conditions.addObject().put("type", type).put("status", ok ? "True" : "False")
+                    .putNull("lastProbeTime").put("lastTransitionTime", now);
+            if (type.equals("Ready") || type.equals("ContainersReady")) {
+                List<String> names = new ArrayList<>();
+                pod.path("spec").path("containers").forEach(x -> names.add(x.path("name").asText()));
+                c.put("reason", "ContainersNotReady").put("message", "containers with unready status: " + names);
+            }
+        }
+        status.put("hostIP", "10.0.0.10");
+        status.putArray("hostIPs").addObject().put("ip", "10.0.0.10");
+        status.put("startTime", now);
+        status.put("qosClass", "BestEffort");
+        ArrayNode statuses = status.putArray("containerStatuses");
+        for (JsonNode c : pod.path("spec").path("containers")) {
+            String image = c.path("image").asText();
+            ObjectNode cs = statuses.addObject().put("name", c.path("name").asText());
+            cs.putObject("state").putObject("waiting").put("reason", "ContainerCreating");
+            cs.putObject("lastState");
+            cs.put("ready", false).put("restartCount", 0).put("started", false);
+            cs.put("image", image);
+            cs.put("imageID", "");
+        }
         return status;
     }
 
@@ -1048,7 +1395,7 @@ final class KubeStore {
             }
             int want = rs.path("spec").path("replicas").asInt(1);
             for (int i = pods.size(); i < want; i++) {
-                insert(KubeResource.PODS, podFromTemplate(rs));
+                insert(KubeResource.PODS, podFromTemplate(KubeResource.REPLICASETS, rs));
                 changed = true;
             }
             if (pods.size() > want) {
@@ -1064,7 +1411,7 @@ final class KubeStore {
         return changed;
     }
 
-    private ObjectNode podFromTemplate(ObjectNode rs) {
+    private ObjectNode podFromTemplate(KubeResource ownerKind, ObjectNode rs) {
         String ns = namespaceOf(rs);
         String name;
         do {
@@ -1080,11 +1427,220 @@ final class KubeStore {
         if (template.path("metadata").has("annotations")) {
             meta.set("annotations", template.path("metadata").path("annotations").deepCopy());
         }
-        meta.putArray("ownerReferences").add(ownerRef(KubeResource.REPLICASETS, rs));
+        meta.putArray("ownerReferences").add(ownerRef(ownerKind, rs));
         ObjectNode spec = template.path("spec").deepCopy();
         defaultPodSpec(spec);
         pod.set("spec", spec);
         return pod;
+    }
+
+    /**
+     * The Job controller: one pod at a time from the template (another after a failure while
+     * the backoff limit allows), status counts, and the conditions of Kubernetes 1.32:
+     * SuccessCriteriaMet then Complete, or FailureTarget then Failed (BackoffLimitExceeded,
+     * DeadlineExceeded) once no pod is active any more.
+     */
+    private boolean jobController() {
+        boolean changed = false;
+        for (ObjectNode stale : new ArrayList<>(table(KubeResource.JOBS).values())) {
+            ObjectNode job = current(KubeResource.JOBS, namespaceOf(stale), nameOf(stale));
+            if (job != null) {
+                changed |= syncJob(job);
+            }
+        }
+        return changed;
+    }
+
+    private boolean syncJob(ObjectNode job) {
+        String ns = namespaceOf(job);
+        String uid = uidOf(job);
+        JsonNode spec = job.path("spec");
+        ObjectNode status = job.path("status").isObject() ? job.path("status").deepCopy() : JSON.createObjectNode();
+        boolean finished = conditionTrue(status, "Complete") || conditionTrue(status, "Failed");
+        List<ObjectNode> active = new ArrayList<>();
+        int ready = 0;
+        int succeeded = 0;
+        int failed = 0;
+        for (ObjectNode pod : owned(KubeResource.PODS, ns, uid)) {
+            String phase = pod.path("status").path("phase").asText("");
+            if (phase.equals("Succeeded")) {
+                succeeded++;
+            } else if (phase.equals("Failed")) {
+                if (!ignoredFailure(spec, pod)) {
+                    failed++;
+                }
+            } else {
+                active.add(pod);
+                if (ready(pod)) {
+                    ready++;
+                }
+            }
+        }
+        succeeded = Math.max(succeeded, status.path("succeeded").asInt());
+        failed = Math.max(failed, status.path("failed").asInt());
+        boolean changed = false;
+        if (!finished && !spec.path("suspend").asBoolean()) {
+            if (!status.has("startTime")) {
+                status.put("startTime", now().toString());
+                jobStarts.put(uid, clock.instant());
+            }
+            if (!conditionTrue(status, "FailureTarget") && !conditionTrue(status, "SuccessCriteriaMet")) {
+                String[] failure = null;
+                if (failed > spec.path("backoffLimit").asInt(6)) {
+                    failure = new String[] {"BackoffLimitExceeded", "Job has reached the specified backoff limit"};
+                } else if (succeeded < spec.path("completions").asInt(1) && deadlinePassed(job)) {
+                    failure = new String[] {"DeadlineExceeded", "Job was active longer than specified deadline"};
+                }
+                if (failure != null) {
+                    addCondition(status, "FailureTarget", failure[0], failure[1]);
+                    for (ObjectNode pod : active) {
+                        stopPod(pod, failure[0], failure[0].equals("DeadlineExceeded")
+                                ? "Pod was active on the node longer than the specified deadline"
+                                : "Job has reached the specified backoff limit");
+                    }
+                } else if (succeeded >= spec.path("completions").asInt(1)) {
+                    addCondition(status, "SuccessCriteriaMet", "CompletionsReached",
+                            "Reached expected number of succeeded pods");
+                } else {
+                    int want = Math.min(spec.path("parallelism").asInt(1), spec.path("completions").asInt(1) - succeeded);
+                    for (int i = active.size(); i < want; i++) {
+                        ObjectNode pod = podFromTemplate(KubeResource.JOBS, job);
+                        insert(KubeResource.PODS, pod);
+                        active.add(pod);
+                        changed = true;
+                    }
+                }
+            }
+            if (active.isEmpty() && conditionTrue(status, "FailureTarget")) {
+                JsonNode target = condition(status, "FailureTarget");
+                addCondition(status, "Failed", target.path("reason").asText(), target.path("message").asText());
+                jobFinishes.put(uid, clock.instant());
+            } else if (active.isEmpty() && conditionTrue(status, "SuccessCriteriaMet")) {
+                addCondition(status, "Complete", "CompletionsReached", "Reached expected number of succeeded pods");
+                status.put("completionTime", now().toString());
+                jobFinishes.put(uid, clock.instant());
+            }
+        }
+        putOrRemove(status, "active", active.size());
+        status.put("ready", ready);
+        putOrRemove(status, "succeeded", succeeded);
+        putOrRemove(status, "failed", failed);
+        if (!status.has("uncountedTerminatedPods")) {
+            status.putObject("uncountedTerminatedPods");
+        }
+        ObjectNode updated = current(KubeResource.JOBS, ns, nameOf(job)).deepCopy();
+        updated.set("status", status);
+        return write(KubeResource.JOBS, updated) | changed;
+    }
+
+    /** podFailurePolicy, minimally: a failed pod matched by an Ignore rule does not count. */
+    private static boolean ignoredFailure(JsonNode jobSpec, JsonNode pod) {
+        for (JsonNode rule : jobSpec.path("podFailurePolicy").path("rules")) {
+            if (!rule.path("action").asText().equals("Ignore")) {
+                continue;
+            }
+            for (JsonNode wanted : rule.path("onPodConditions")) {
+                for (JsonNode c : pod.path("status").path("conditions")) {
+                    if (c.path("type").asText().equals(wanted.path("type").asText())
+                            && c.path("status").asText().equals(wanted.path("status").asText("True"))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private boolean deadlinePassed(JsonNode job) {
+        JsonNode deadline = job.path("spec").path("activeDeadlineSeconds");
+        if (!deadline.canConvertToLong()) {
+            return false;
+        }
+        Instant start = jobStarts.get(uidOf(job));
+        if (start == null) {
+            start = Instant.parse(job.path("status").path("startTime").asText(now().toString()));
+        }
+        return !clock.instant().isBefore(start.plusSeconds(deadline.asLong()));
+    }
+
+    /** Ends an active pod: the runtime kills its processes; a simulated pod is marked Failed here. */
+    private void stopPod(ObjectNode pod, String reason, String message) {
+        if (runtime != null && runtime.runs(pod)) {
+            runtime.kill(namespaceOf(pod), nameOf(pod), uidOf(pod), reason, message);
+            return;
+        }
+        ObjectNode p = pod.deepCopy();
+        ObjectNode status = child(p, "status").put("phase", "Failed").put("reason", reason).put("message", message);
+        for (JsonNode cs : status.path("containerStatuses")) {
+            ObjectNode state = ((ObjectNode) cs).putObject("state");
+            state.putObject("terminated").put("exitCode", 137).put("reason", "Error")
+                    .put("finishedAt", now().toString());
+            ((ObjectNode) cs).put("ready", false).put("started", false);
+        }
+        write(KubeResource.PODS, p);
+    }
+
+    /**
+     * Time-driven work, called a few times a second by the peer: Jobs past activeDeadlineSeconds,
+     * and finished Jobs past ttlSecondsAfterFinished (deleted with their pods and what they own).
+     */
+    synchronized void tick() {
+        if (!controllers || closed) {
+            return;
+        }
+        boolean due = false;
+        for (ObjectNode job : new ArrayList<>(table(KubeResource.JOBS).values())) {
+            JsonNode status = job.path("status");
+            boolean finished = conditionTrue(status, "Complete") || conditionTrue(status, "Failed");
+            if (!finished && !conditionTrue(status, "FailureTarget") && deadlinePassed(job)) {
+                due = true;
+            }
+            JsonNode ttl = job.path("spec").path("ttlSecondsAfterFinished");
+            if (finished && ttl.canConvertToLong()) {
+                Instant end = jobFinishes.get(uidOf(job));
+                if (end == null) {
+                    end = Instant.parse(condition(status, conditionTrue(status, "Complete") ? "Complete" : "Failed")
+                            .path("lastTransitionTime").asText(now().toString()));
+                }
+                if (!clock.instant().isBefore(end.plusSeconds(ttl.asLong()))
+                        && current(KubeResource.JOBS, namespaceOf(job), nameOf(job)) != null) {
+                    removeCascading(KubeResource.JOBS, current(KubeResource.JOBS, namespaceOf(job), nameOf(job)),
+                            Propagation.BACKGROUND);
+                    due = true;
+                }
+            }
+        }
+        if (due) {
+            reconcile();
+        }
+    }
+
+    private static boolean conditionTrue(JsonNode status, String type) {
+        return condition(status, type).path("status").asText().equals("True");
+    }
+
+    private static JsonNode condition(JsonNode status, String type) {
+        for (JsonNode c : status.path("conditions")) {
+            if (c.path("type").asText().equals(type)) {
+                return c;
+            }
+        }
+        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    }
+
+    private void addCondition(ObjectNode status, String type, String reason, String message) {
+        String now = now().toString();
+        ArrayNode conditions = status.get("conditions") instanceof ArrayNode a ? a : status.putArray("conditions");
+        conditions.addObject().put("type", type).put("status", "True").put("lastProbeTime", now)
+                .put("lastTransitionTime", now).put("reason", reason).put("message", message);
+    }
+
+    private static void putOrRemove(ObjectNode status, String field, int value) {
+        if (value > 0) {
+            status.put(field, value);
+        } else {
+            status.remove(field);
+        }
     }
 
     /** Recomputes ReplicaSet and Deployment status from the pods that exist. */

@@ -90,6 +90,24 @@ final class KubeTables {
                 c.add(col("Images", "string", 1, "Images referenced by each container in the template."));
                 c.add(col("Selector", "string", 1, "Label selector for pods."));
             }
+            case "jobs" -> {
+                c.add(col("Status", "string", 0, "Status of the job."));
+                c.add(col("Completions", "string", 0, "The completion status of the job."));
+                c.add(col("Duration", "string", 0, "Time required to complete the job."));
+                c.add(AGE);
+                c.add(col("Containers", "string", 1, "Names of each container in the template."));
+                c.add(col("Images", "string", 1, "Images referenced by each container in the template."));
+                c.add(col("Selector", "string", 1, "Label selector for pods."));
+            }
+            case "secrets" -> {
+                c.add(col("Type", "string", 0, "The type of the secret"));
+                c.add(col("Data", "string", 0, "The number of data entries in the secret"));
+                c.add(AGE);
+            }
+            case "leases" -> {
+                c.add(col("Holder", "string", 0, "The holder of the lease"));
+                c.add(AGE);
+            }
             case "replicasets" -> {
                 c.add(col("Desired", "integer", 0, "Number of desired pods."));
                 c.add(col("Current", "integer", 0, "The most recently observed number of replicas."));
@@ -148,6 +166,25 @@ final class KubeTables {
                 cells.add(status.path("availableReplicas").asInt());
                 cells.add(age);
                 templateCells(spec, cells);
+            }
+            case "jobs" -> {
+                cells.add(jobStatus(status, spec));
+                cells.add(status.path("succeeded").asInt() + "/" + spec.path("completions").asInt(1));
+                String start = status.path("startTime").asText("");
+                String end = status.path("completionTime").asText("");
+                cells.add(start.isEmpty() ? "" : human(Duration.between(Instant.parse(start),
+                        end.isEmpty() ? now : Instant.parse(end))));
+                cells.add(age);
+                templateCells(spec, cells);
+            }
+            case "secrets" -> {
+                cells.add(o.path("type").asText("Opaque"));
+                cells.add(o.path("data").size());
+                cells.add(age);
+            }
+            case "leases" -> {
+                cells.add(spec.path("holderIdentity").asText(""));
+                cells.add(age);
             }
             case "replicasets" -> {
                 cells.add(spec.path("replicas").asInt(1));
@@ -222,6 +259,18 @@ final class KubeTables {
             default -> cells.add(age);
         }
         return cells;
+    }
+
+    /** kubectl 1.32's job STATUS: Complete, Failed, Suspended, FailureTarget, SuccessCriteriaMet or Running. */
+    private static String jobStatus(JsonNode status, JsonNode spec) {
+        for (String type : List.of("Complete", "Failed", "Suspended", "FailureTarget", "SuccessCriteriaMet")) {
+            for (JsonNode c : status.path("conditions")) {
+                if (c.path("type").asText().equals(type) && c.path("status").asText().equals("True")) {
+                    return type;
+                }
+            }
+        }
+        return spec.path("suspend").asBoolean() ? "Suspended" : "Running";
     }
 
     private static void podCells(JsonNode pod, Instant now, List<Object> cells, String age) {

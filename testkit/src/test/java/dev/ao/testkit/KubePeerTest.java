@@ -361,7 +361,7 @@ class KubePeerTest {
         assertThat(core.path("resources").toString()).contains("\"name\":\"pods\"", "\"po\"", "\"pods/status\"");
         JsonNode apps = getJson("/apis/apps/v1");
         assertThat(apps.path("resources").toString()).contains("\"deploy\"", "\"rs\"", "\"deployments/scale\"");
-        HttpResponse<String> missing = get("/apis/batch/v1", "application/json");
+        HttpResponse<String> missing = get("/apis/policy/v1", "application/json");
         assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(JSON.readTree(missing.body()).path("kind").asText()).isEqualTo("Status");
     }
@@ -478,6 +478,10 @@ class KubePeerTest {
         HttpRequest request = HttpRequest.newBuilder(URI.create(peer.url()
                 + "/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Dw&timeoutSeconds=2")).build();
         Thread later = new Thread(() -> {
+            // Changes only once the watch is being served: on a loaded machine the request can come late.
+            while (peer.requests().stream().noneMatch(r -> r.contains("watch=true"))) {
+                FreePort.sleep(20);
+            }
             FreePort.sleep(300);
             peer.seedPod("default", "second", Map.of("app", "w"));
             peer.seedPod("default", "other", Map.of("app", "x"));

@@ -129,6 +129,18 @@ public final class RunCommand implements Callable<Integer> {
     Path dotenv;
 
     /** Values taken as they are, never read as @FILE or env:VAR: what {@code ao runs rerun} hands over in-process. */
+    @Option(names = "--on", paramLabel = "RUNNER", description = "Where the script runs: local (default, in the sandbox here) or k8s "
+            + "(a Kubernetes Job, [runners.k8s] in config; logs, summary and outputs come back here as for a local run).")
+    String on;
+
+    @Option(names = "--tag", paramLabel = "TAG", description = "With --on k8s: place the pod by [runners.k8s.tags.TAG] (node selector, "
+            + "tolerations, resources); repeat for more, every tag applies.")
+    List<String> tags = new ArrayList<>();
+
+    @Option(names = "--dry-run", description = "With --on k8s: print the ConfigMap, Secret (values hidden) and Job ao would create "
+            + "(-o yaml, the default, or -o json) and create nothing.")
+    boolean dryRun;
+
     @Option(names = "--literal-param", hidden = true)
     List<String> literalParams = new ArrayList<>();
 
@@ -150,7 +162,9 @@ public final class RunCommand implements Callable<Integer> {
         // a bad name is refused before anything is recorded
         if (concurrency != null) ConcurrencyGroups.validate(concurrency);
         RunRequest req = new RunRequest(target, params, timeout, sandbox, network, workspace, keepWorkspace, approve,
-                ctx.cwd(), runId, literalParams, absolute(allowRead), absolute(allowWrite), args);
+                ctx.cwd(), runId, literalParams, absolute(allowRead), absolute(allowWrite), args)
+                .withPlacement(dev.ao.engine.run.Placement.parse(on, tags, "--on", "--tag"));
+        if (dryRun && !req.placement().k8s()) throw AoException.usage("--dry-run shows the Kubernetes objects of a run: add --on k8s");
         dev.ao.cli.ci.CiOutput ciOut = dev.ao.cli.ci.CiOutput.of(ci, junit, dotenv, ctx.env(), ctx.cwd(), err);
         java.util.Optional<dev.ao.engine.workflow.WorkflowTarget> workflow = dev.ao.engine.workflow.WorkflowTarget.find(target, ctx.cwd(), ctx::catalog);
         if (workflow.isPresent()) return runWorkflow(workflow.get(), out, err);
@@ -168,6 +182,20 @@ public final class RunCommand implements Callable<Integer> {
         }
         // before anything else reaches the CI log: the runner masks these values from here on
         ciOut.mask(service.secretValues(prepared));
+        if (dryRun) {
+            dev.ao.engine.k8s.K8sManifests.Objects objects = service.k8sDryRun(prepared);
+            if (output.json()) {
+                com.fasterxml.jackson.databind.node.ArrayNode a = Json.MAPPER.createArrayNode();
+                for (io.fabric8.kubernetes.api.model.HasMetadata o : objects.shown()) {
+                    a.add(Json.MAPPER.readTree(io.fabric8.kubernetes.client.utils.Serialization.asJson(o)));
+                }
+                out.println(Json.write(a));
+            } else {
+                out.print(objects.yaml());
+            }
+            out.flush();
+            return 0;
+        }
 
         if (detach) {
             String id = DetachedRuns.launch(service.store(), prepared, childCommand(), ctx.cwd(), ctx.env());
@@ -407,6 +435,8 @@ public final class RunCommand implements Callable<Integer> {
         for (Path w : absolute(allowWrite)) { cmd.add("--allow-write"); cmd.add(w.toString()); }
         if (approve) cmd.add("--approve");
         if (concurrency != null) { cmd.add("--concurrency"); cmd.add(concurrency); }
+        if (on != null) { cmd.add("--on"); cmd.add(on); }
+        for (String t : tags) { cmd.add("--tag"); cmd.add(t); }
         if (!args.isEmpty()) {
             cmd.add("--");
             cmd.addAll(args);

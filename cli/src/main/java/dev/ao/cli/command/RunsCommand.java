@@ -224,6 +224,8 @@ public final class RunsCommand implements Runnable {
         public Integer call() throws IOException {
             RunStore store = ctx.store();
             RunRecord r = store.resolve(id);
+            // a k8s run whose ao died: catch its log up, and record its end if the Job has ended
+            r = reattach(ctx, r, false);
             PrintWriter out = spec.commandLine().getOut();
             Path summaryFile = store.dir(r.id()).resolve(RunStore.SUMMARY);
             String fullSummary = Files.isRegularFile(summaryFile) ? Files.readString(summaryFile) : r.summary();
@@ -337,6 +339,7 @@ public final class RunsCommand implements Runnable {
                 copyRange(file, start, out, toTerminal ? new SafeText.Filter(true) : null);
                 return 0;
             }
+            followDetached(ctx, r);
             PrintWriter sink = new PrintWriter(java.io.Writer.nullWriter());
             LogFollower f = stderr ? new LogFollower(dir, sink, out).from(Long.MAX_VALUE, start)
                     : new LogFollower(dir, out, sink).from(start, Long.MAX_VALUE);
@@ -436,6 +439,7 @@ public final class RunsCommand implements Runnable {
             if (timeout != null && timeout <= 0) throw AoException.usage("--timeout must be a positive number of seconds, got " + timeout);
             RunStore store = ctx.store();
             RunRecord r = store.resolve(id);
+            followDetached(ctx, r);
             long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout * 1_000_000_000L;
             while (!r.state().terminal()) {
                 if (System.nanoTime() - deadline >= 0) {
@@ -484,6 +488,12 @@ public final class RunsCommand implements Runnable {
                 RunRecord now = awaitState(ctx, target.id(), RunState::terminal);
                 spec.commandLine().getOut().println(now.id() + " " + now.state().id());
                 return now.state() == RunState.CANCELED || now.state() == RunState.LOST ? 0 : 1;
+            }
+            if (dev.ao.engine.k8s.K8sAttach.detached(target)) {
+                // nobody follows it here: end its Job in the cluster
+                RunRecord r = dev.ao.engine.k8s.K8sAttach.cancel(ctx.store(), target);
+                spec.commandLine().getOut().println(r.id() + " " + r.state().id());
+                return 0;
             }
             RunRecord r = DetachedRuns.cancel(ctx.store(), id, Duration.ofSeconds(10));
             spec.commandLine().getOut().println(r.id() + " " + r.state().id());
@@ -740,5 +750,33 @@ public final class RunsCommand implements Runnable {
             run.setErr(spec.commandLine().getErr());
             return run.execute(argv);
         }
+    }
+
+    /** A detached k8s run, taken over once: {@code untilEnd} follows it to its end. */
+    static RunRecord reattach(Context ctx, RunRecord r, boolean untilEnd) {
+        if (!dev.ao.engine.k8s.K8sAttach.detached(r)) return r;
+        try {
+            return dev.ao.engine.k8s.K8sAttach.reattach(ctx.store(), ctx.config(), r, untilEnd);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return r;
+        }
+    }
+
+    /**
+     * A detached k8s run is followed to its end by a background thread of this ao (its log into the run's files,
+     * its end into run.json), while the command reads the files as for any run.
+     */
+    static void followDetached(Context ctx, RunRecord r) {
+        if (!dev.ao.engine.k8s.K8sAttach.detached(r)) return;
+        Thread t = new Thread(() -> {
+            try {
+                reattach(ctx, r, true);
+            } catch (RuntimeException e) {
+                System.err.println("ao: " + e.getMessage());
+            }
+        }, "ao-k8s-reattach");
+        t.setDaemon(true);
+        t.start();
     }
 }

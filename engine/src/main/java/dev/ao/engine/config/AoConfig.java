@@ -96,4 +96,11 @@ public record AoConfig(Map<String, ConfigValue> values, Optional<Path> projectRo
         ConfigValue v = concurrencyGroups().get(group);
         return v == null ? fallback : (Integer) v.value();
     }
+
+    /** {@code [runners.k8s.tags.<tag>]} tables as JSON, by tag, each with the file:line it was set at. */
+    @SuppressWarnings("unchecked")
+    public Map<String, ConfigValue> k8sTags() {
+        ConfigValue v = values.get(ConfigKey.K8S_TAGS);
+        return v == null ? Map.of() : (Map<String, ConfigValue>) v.value();
+    }
 }

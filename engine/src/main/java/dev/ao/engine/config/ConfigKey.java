@@ -61,10 +61,29 @@ public record ConfigKey(String name, Type type, Object defaultValue, String help
     public static final ConfigKey LLM_PROVIDER = new ConfigKey("llm.provider", Type.STRING, "anthropic",
             "the [llm.providers.<id>] 'ao write' asks (built in: anthropic, openai, ollama)");
 
+    public static final ConfigKey K8S_CONTEXT = new ConfigKey("runners.k8s.context", Type.STRING, "",
+            "kubeconfig context of the k8s runner (empty: the current context, as kubectl)");
+    public static final ConfigKey K8S_NAMESPACE = new ConfigKey("runners.k8s.namespace", Type.STRING, "",
+            "namespace of the k8s runner's Jobs (empty: the context's namespace, else default)");
+    public static final ConfigKey K8S_IMAGE = new ConfigKey("runners.k8s.image", Type.STRING, "python:3.12-slim",
+            "container image of a k8s run, unless the script's demands.image names one");
+    public static final ConfigKey K8S_SERVICE_ACCOUNT = new ConfigKey("runners.k8s.service_account", Type.STRING, "",
+            "service account of a k8s run's pod (empty: none is mounted)");
+    public static final ConfigKey K8S_TTL = new ConfigKey("runners.k8s.ttl_seconds_after_finished", Type.INT, 300,
+            "seconds a finished Job (and its ConfigMap and Secret) stays in the cluster");
+    public static final ConfigKey K8S_WORKSPACE_SIZE = new ConfigKey("runners.k8s.workspace_size", Type.SIZE, "1G",
+            "size limit of a k8s run's workspace (an emptyDir)");
+    public static final ConfigKey K8S_SCHEDULE_TIMEOUT = new ConfigKey("runners.k8s.schedule_timeout", Type.INT, 120,
+            "seconds a k8s run's pod may stay unschedulable before the run fails");
+
     public static final List<ConfigKey> ALL = List.of(SANDBOX_MODE, NETWORK_ACCESS, WRITABLE_ROOTS, ALLOWED_EXTENSIONS,
             EXECUTION_TIMEOUT, CLEANUP_AFTER_RUN, SKILL_PATHS, DENY_READ, ENV_INCLUDE, MAX_PROCESSES, MAX_FILE_SIZE, MAX_MEMORY,
             MAX_DISK, ALLOW_READ, ALLOW_WRITE, RUN_AS_UID, LLM_PROVIDER, MCP_ALLOW_NETWORK, RUNS_KEEP_DAYS, RUNS_KEEP_COUNT,
-            RUNS_KEEP_FAILED_DAYS);
+            RUNS_KEEP_FAILED_DAYS, K8S_CONTEXT, K8S_NAMESPACE, K8S_IMAGE, K8S_SERVICE_ACCOUNT, K8S_TTL, K8S_WORKSPACE_SIZE,
+            K8S_SCHEDULE_TIMEOUT);
+
+    /** Not a key: the name under which {@link AoConfig#k8sTags()} keeps the {@code [runners.k8s.tags.<tag>]} tables. */
+    public static final String K8S_TAGS = "runners.k8s.tags";
 
     /** Not a key: the name under which {@link AoConfig#llmProviders()} keeps the merged {@code [llm.providers.*]} tables. */
     public static final String LLM_PROVIDERS = "llm.providers";

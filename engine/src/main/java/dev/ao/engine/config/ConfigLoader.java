@@ -200,6 +200,10 @@ public final class ConfigLoader {
                 concurrencyGroups(file, text, e.getValue(), values);
                 continue;
             }
+            if (name.equals(ConfigKey.K8S_TAGS)) {
+                k8sTags(file, text, e.getValue(), values);
+                continue;
+            }
             ConfigKey key = ConfigKey.byName(name);
             if (name.equals(SEED_SANDBOX_MODE)) key = ConfigKey.SANDBOX_MODE;
             int line = lineOf(text, name);
@@ -345,6 +349,39 @@ public final class ConfigLoader {
         values.put(ConfigKey.CONCURRENCY_GROUPS, new ConfigValue(java.util.Collections.unmodifiableMap(merged), where));
     }
 
+    /**
+     * Layers {@code [runners.k8s.tags.<tag>]} tables ({@code node_selector}, {@code tolerations}, {@code resources}):
+     * a project's table replaces the user's for the same tag. Kept as JSON; {@link dev.ao.engine.k8s.K8sSettings}
+     * turns them into pod fields and says which file:line a bad one came from.
+     */
+    @SuppressWarnings("unchecked")
+    private static void k8sTags(Path file, String text, JsonNode node, Map<String, ConfigValue> values) {
+        String where = file + lineSuffix(text, ConfigKey.K8S_TAGS);
+        if (!node.isObject()) throw AoException.usage(where + ": key 'runners.k8s.tags' must be a table of [runners.k8s.tags.<tag>] tables");
+        ConfigValue old = values.get(ConfigKey.K8S_TAGS);
+        Map<String, ConfigValue> merged = new java.util.TreeMap<>(old == null ? Map.of() : (Map<String, ConfigValue>) old.value());
+        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String table = ConfigKey.K8S_TAGS + "." + e.getKey();
+            String origin = file + lineSuffix(text, table);
+            if (!dev.ao.engine.run.Placement.TAG.matcher(e.getKey()).matches()) {
+                throw AoException.usage(origin + ": tag '" + e.getKey() + "' must be 1-63 lowercase letters, digits, '.', '_' or '-'");
+            }
+            if (!e.getValue().isObject()) throw AoException.usage(origin + ": key '" + table + "' must be a table");
+            Iterator<String> keys = e.getValue().fieldNames();
+            while (keys.hasNext()) {
+                String k = keys.next();
+                if (!List.of("node_selector", "tolerations", "resources").contains(k)) {
+                    throw AoException.usage(file + lineSuffix(text, table + "." + k) + ": unknown key '" + table + "." + k
+                            + "' (a tag holds node_selector, tolerations and resources)");
+                }
+            }
+            merged.put(e.getKey(), new ConfigValue(e.getValue().deepCopy(), origin));
+        }
+        values.put(ConfigKey.K8S_TAGS, new ConfigValue(java.util.Collections.unmodifiableMap(merged), where));
+    }
+
     private static String providerString(String at, String key, JsonNode v) {
         if (!v.isTextual() || v.asText().isBlank()) throw wrongType(at, key, "a non-empty string", v);
         return v.asText().strip();
@@ -358,6 +395,7 @@ public final class ConfigLoader {
     private static boolean isTablePrefix(String prefix) {
         if (SEED_SANDBOX_MODE.startsWith(prefix)) return true;
         if (ConfigKey.CONCURRENCY_GROUPS.startsWith(prefix)) return true;
+        if (ConfigKey.K8S_TAGS.startsWith(prefix)) return true;
         for (ConfigKey k : ConfigKey.ALL) if (k.name().startsWith(prefix)) return true;
         for (String k : CODEX_KEYS) if (k.startsWith(prefix)) return true;
         return false;

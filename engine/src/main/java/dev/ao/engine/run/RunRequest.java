@@ -15,19 +15,36 @@ import java.util.List;
  * @param allowWrite    paths the script may write besides its workspace (--allow-write, workspace-write only)
  * @param args          positional arguments for the script ({@code ao run X -- a b}), after the parameters' argv
  * @param origin        who asks: {@code cli} or {@code mcp}; recorded in run.json
+ * @param placement     where it runs: here (the default) or as a Kubernetes Job ({@code --on k8s --tag gpu})
  */
 public record RunRequest(String target, List<String> params, Integer timeoutSeconds, String sandbox, Boolean network,
                          Path workspace, boolean keepWorkspace, boolean approve, Path cwd, String runId,
                          List<String> literalParams, List<Path> allowRead, List<Path> allowWrite, List<String> args,
-                         String origin) {
+                         String origin, Placement placement) {
 
     public RunRequest {
         origin = origin == null ? RunRecord.ORIGIN_CLI : origin;
+        placement = placement == null ? Placement.LOCAL : placement;
         params = List.copyOf(params);
         literalParams = literalParams == null ? List.of() : List.copyOf(literalParams);
         allowRead = allowRead == null ? List.of() : List.copyOf(allowRead);
         allowWrite = allowWrite == null ? List.of() : List.copyOf(allowWrite);
         args = args == null ? List.of() : List.copyOf(args);
+    }
+
+    /** A request placed here (no {@code --on}). */
+    public RunRequest(String target, List<String> params, Integer timeoutSeconds, String sandbox, Boolean network,
+                      Path workspace, boolean keepWorkspace, boolean approve, Path cwd, String runId,
+                      List<String> literalParams, List<Path> allowRead, List<Path> allowWrite, List<String> args,
+                      String origin) {
+        this(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId, literalParams,
+                allowRead, allowWrite, args, origin, Placement.LOCAL);
+    }
+
+    /** The same request placed elsewhere. */
+    public RunRequest withPlacement(Placement where) {
+        return new RunRequest(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId,
+                literalParams, allowRead, allowWrite, args, origin, where);
     }
 
     /** A request from the command line, the TUI or the shell, with no positional arguments. */
@@ -57,7 +74,7 @@ public record RunRequest(String target, List<String> params, Integer timeoutSeco
     /** The same request with positional arguments for the script. */
     public RunRequest withArgs(List<String> positional) {
         return new RunRequest(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId,
-                literalParams, allowRead, allowWrite, positional, origin);
+                literalParams, allowRead, allowWrite, positional, origin, placement);
     }
 
     /** A request from a form (the TUI): every value is literal. */
@@ -70,12 +87,12 @@ public record RunRequest(String target, List<String> params, Integer timeoutSeco
         List<String> all = new ArrayList<>(literalParams);
         all.addAll(more);
         return new RunRequest(target, params, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId,
-                all, allowRead, allowWrite, args, origin);
+                all, allowRead, allowWrite, args, origin, placement);
     }
 
     /** The same request with its parameters replaced (a detached run reads them from its folder). */
     public RunRequest withParams(List<String> typed, List<String> literal) {
         return new RunRequest(target, typed, timeoutSeconds, sandbox, network, workspace, keepWorkspace, approve, cwd, runId,
-                literal, allowRead, allowWrite, args, origin);
+                literal, allowRead, allowWrite, args, origin, placement);
     }
 }

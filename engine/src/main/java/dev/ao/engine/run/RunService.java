@@ -1,5 +1,12 @@
 package dev.ao.engine.run;
 
+import dev.ao.engine.k8s.K8sAttach;
+import dev.ao.engine.k8s.K8sJobRun;
+import dev.ao.engine.k8s.K8sManifests;
+import dev.ao.engine.k8s.K8sSettings;
+import dev.ao.engine.k8s.PodLogSink;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -113,6 +120,15 @@ public final class RunService {
         int timeout = req.timeoutSeconds() != null ? req.timeoutSeconds() : spec.timeout() != null ? spec.timeout() : config.executionTimeout();
         if (timeout <= 0) throw AoException.usage("--timeout must be a positive number of seconds, got " + timeout);
         List<String> interpreter = Interpreter.command(spec.scriptFile());
+        if (req.placement().k8s()) {
+            // the script's binaries are the image's; the pod is the sandbox (hardened, see K8sManifests)
+            if (mode == SandboxMode.DANGER_FULL_ACCESS) {
+                throw AoException.usage("--on k8s: a Kubernetes run always runs hardened; danger-full-access is for local runs only");
+            }
+            K8sSettings.of(config).placement(req.placement().tags());
+            String why = spec.approvalRequired() ? "script.json says risk: approval_required" : null;
+            return new Prepared(req, spec, params, interpreter, mode, network, timeout, why, null, null, null);
+        }
         String path = env.get("PATH");
         List<String> needed = new ArrayList<>();
         needed.add(Interpreter.program(interpreter));
@@ -359,6 +375,7 @@ public final class RunService {
                 finish(RunState.CANCELED, ExitCode.CANCELED.code(), "canceled before it started", Map.of(), null);
                 return record;
             }
+            if (p.request().placement().k8s()) return awaitOnK8s();
             if (p.mode() == SandboxMode.DANGER_FULL_ACCESS) {
                 listener.warning("danger-full-access: this run is NOT sandboxed: it can read, write and reach everything you can");
             }
@@ -511,34 +528,9 @@ public final class RunService {
                         if (exit != 0 && why.startsWith("sandbox could not start")) exit = ExitCode.REFUSED.code();
                     }
                 }
-                Summary s = Summary.extract(summaryFile, runDir.resolve(RunStore.STDOUT), record.id());
-                if (state == RunState.FAILED || state == RunState.TIMED_OUT) {
-                    s = s.withStderr(Summary.stderrTail(runDir.resolve(RunStore.STDERR), mask));
-                }
-                Map<String, String> outputs = new LinkedHashMap<>();
-                Summary.outputs(outputFile).forEach((k, v) -> outputs.put(k, MaskingOutputStream.mask(v, mask)));
-                if (state == RunState.SUCCEEDED && p.spec().outputsSchema() != null) {
-                    List<String> wrong = OutputsCheck.problems(p.spec().outputsSchema(), outputs, String.valueOf(p.spec().specFile()));
-                    if (!wrong.isEmpty()) {
-                        state = RunState.FAILED;
-                        exit = 1;
-                        why = "outputs do not match outputs_schema: " + String.join("; ", wrong);
-                    }
-                }
-                String full = MaskingOutputStream.mask(s.full(), mask);
-                if (!full.isEmpty()) {
-                    try {
-                        RunStore.writeAtomically(runDir.resolve(RunStore.SUMMARY), full.getBytes(StandardCharsets.UTF_8));
-                    } catch (AoException noRoom) {
-                        // run.json holds the bounded summary; the full text is a convenience
-                        listener.warning(noRoom.getMessage());
-                    }
-                }
-                record = record.withEnd(record.state(), null, null, Instant.now(), MaskingOutputStream.mask(s.text(), mask),
-                        s.truncated(), outputs, null);
+                RunRecord done = conclude(state, exit, why, summaryFile, outputFile, mask);
                 clock.mark("result");
-                finish(state, exit, why, Map.of("exit_code", exit), mask);
-                return record;
+                return done;
             } catch (IOException e) {
                 finish(RunState.FAILED, ExitCode.FAILED.code(), "ao could not run the script: " + e.getMessage(), Map.of(), List.of());
                 throw new AoException(ExitCode.FAILED, record.id() + ": " + e.getMessage(), e);
@@ -558,6 +550,92 @@ public final class RunService {
                 deleteTree(io);
                 clock.mark("teardown");
                 clock.write(record.id());
+            }
+        }
+
+        /**
+         * Ends a run whose script ended: the summary and outputs it wrote (hostile input: masked, bounded, checked
+         * against outputs_schema), the last lines of stderr when it failed, then the end state.
+         */
+        private RunRecord conclude(RunState state, int exit, String why, Path summaryFile, Path outputFile, List<String> mask) {
+            Path runDir = store.dir(record.id());
+            Summary s = Summary.extract(summaryFile, runDir.resolve(RunStore.STDOUT), record.id());
+            if (state == RunState.FAILED || state == RunState.TIMED_OUT) {
+                s = s.withStderr(Summary.stderrTail(runDir.resolve(RunStore.STDERR), mask));
+            }
+            Map<String, String> outputs = new LinkedHashMap<>();
+            Summary.outputs(outputFile).forEach((k, v) -> outputs.put(k, MaskingOutputStream.mask(v, mask)));
+            if (state == RunState.SUCCEEDED && p.spec().outputsSchema() != null) {
+                List<String> wrong = OutputsCheck.problems(p.spec().outputsSchema(), outputs, String.valueOf(p.spec().specFile()));
+                if (!wrong.isEmpty()) {
+                    state = RunState.FAILED;
+                    exit = 1;
+                    why = "outputs do not match outputs_schema: " + String.join("; ", wrong);
+                }
+            }
+            String full = MaskingOutputStream.mask(s.full(), mask);
+            if (!full.isEmpty()) {
+                try {
+                    RunStore.writeAtomically(runDir.resolve(RunStore.SUMMARY), full.getBytes(StandardCharsets.UTF_8));
+                } catch (AoException noRoom) {
+                    // run.json holds the bounded summary; the full text is a convenience
+                    listener.warning(noRoom.getMessage());
+                }
+            }
+            record = record.withEnd(record.state(), null, null, Instant.now(), MaskingOutputStream.mask(s.text(), mask),
+                    s.truncated(), outputs, null);
+            finish(state, exit, why, Map.of("exit_code", exit), mask);
+            return record;
+        }
+
+        /**
+         * The script as a Kubernetes Job ({@code --on k8s}): its objects are recorded in run.json before they are
+         * created, so that if this ao dies the Job goes on and any later ao reattaches ({@link K8sAttach}).
+         */
+        private RunRecord awaitOnK8s() throws InterruptedException {
+            Path runDir = store.dir(record.id());
+            Path io = runDir.resolve(IO_DIR);
+            List<String> mask = new ArrayList<>(p.params().secretValues());
+            if (tree != null) mask.addAll(tree.secrets());
+            try {
+                Files.createDirectories(io);
+                Path summaryFile = io.resolve("summary.md");
+                Path outputFile = io.resolve("outputs.env");
+                K8sSettings settings = K8sSettings.of(config);
+                K8sManifests.Input in = k8sInput(p, record, tree, settings);
+                try (KubernetesClient c = K8sJobRun.client(settings.context())) {
+                    String ns = K8sJobRun.namespace(c, settings);
+                    K8sManifests.Objects objects = K8sManifests.build(in, settings, ns);
+                    K8sJobRun.Target t = new K8sJobRun.Target(settings.context(), ns, objects.job().getMetadata().getName(), in.marker(),
+                            record.id());
+                    ObjectNode applied = K8sAttach.describe(t, in.image(), p.request().placement().tags());
+                    record = record.withSandbox(applied);
+                    store.write(record);
+                    try (K8sJobRun run = K8sJobRun.submit(c, objects, t)) {
+                        Instant started = Instant.now();
+                        transition(record.withStart(started, applied), Map.of("runner", "k8s", "job", ns + "/" + t.job()));
+                        K8sJobRun.Outcome o;
+                        try (PodLogSink sink = new PodLogSink(runDir, runDir.resolve(RunStore.STDOUT), runDir.resolve(RunStore.STDERR),
+                                summaryFile, outputFile, t.marker(), mask)) {
+                            o = run.follow(sink, started.plusSeconds(p.timeoutSeconds() + K8sAttach.DEADLINE_SLACK), p.timeoutSeconds(),
+                                    settings.scheduleTimeoutSeconds(), () -> canceled);
+                        }
+                        if (o.state() == RunState.LOST) {
+                            finish(RunState.LOST, o.exitCode(), o.reason(), Map.of(), mask);
+                            return record;
+                        }
+                        return conclude(o.state(), o.exitCode(), o.reason(), summaryFile, outputFile, mask);
+                    }
+                }
+            } catch (IOException e) {
+                finish(RunState.FAILED, ExitCode.FAILED.code(), "ao could not follow the k8s run: " + e.getMessage(), Map.of(), mask);
+                throw new AoException(ExitCode.FAILED, record.id() + ": " + e.getMessage(), e);
+            } catch (AoException e) {
+                finish(RunState.FAILED, e.exitCode().code(), e.getMessage(), Map.of(), mask);
+                throw e;
+            } finally {
+                deleteQuietly(runDir.resolve(PodLogSink.CURSOR));
+                deleteTree(io);
             }
         }
 
@@ -754,6 +832,48 @@ public final class RunService {
     }
 
     /** The exit code {@code ao run} returns for a finished run. */
+    /**
+     * The objects {@code ao run --on k8s} would create, for {@code --dry-run}: nothing is recorded or created, the
+     * cluster is not asked (the namespace comes from the config, else the kubeconfig's context).
+     */
+    public K8sManifests.Objects k8sDryRun(Prepared p) {
+        K8sSettings settings = K8sSettings.of(config);
+        String id = RunStore.newRunId();
+        String scriptName = p.spec().scriptFile().getFileName().toString();
+        RunRecord r = new RunRecord(id, label(p), p.spec().skill(), p.spec().scriptFile().toString(), scriptName, p.spec().source(),
+                RunState.QUEUED, null, null, Instant.now().toString(), null, null, null, p.timeoutSeconds(), p.params().masked(),
+                null, null, null, null, null, null, null, null, null, null, p.request().cwd().toString(), p.request().origin());
+        try (KubernetesClient c = K8sJobRun.client(settings.context())) {
+            return K8sManifests.build(k8sInput(p, r, null, settings), settings, K8sJobRun.namespace(c, settings));
+        } catch (IOException e) {
+            throw new AoException(ExitCode.FAILED, p.spec().scriptFile() + ": cannot read: " + e.getMessage());
+        }
+    }
+
+    /** What the k8s runner ships: the copied script, parameters (secrets apart), the workflow's variables. */
+    static K8sManifests.Input k8sInput(Prepared p, RunRecord record, Tree tree, K8sSettings settings) throws IOException {
+        java.util.Set<String> secretVars = new java.util.HashSet<>();
+        for (String s : p.params().secrets()) secretVars.add("AO_PARAM_" + s.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9_]", "_"));
+        Map<String, String> env = new LinkedHashMap<>();
+        Map<String, String> secretEnv = new LinkedHashMap<>();
+        p.params().env().forEach((k, v) -> (secretVars.contains(k) ? secretEnv : env).put(k, v));
+        if (tree != null) env.putAll(tree.env());
+        env.put("AO_SANDBOX_MODE", p.mode().id());
+        String scriptName = record.scriptCopy();
+        List<String> command = new ArrayList<>(p.interpreter());
+        command.add(K8sManifests.AO_DIR + "/" + scriptName);
+        command.addAll(p.params().argv(p.spec().parametersSchema()));
+        command.addAll(p.request().args());
+        byte[] script = Files.readAllBytes(p.spec().scriptFile().toRealPath());
+        String image = p.spec().demands().image() != null ? p.spec().demands().image() : settings.image();
+        byte[] random = new byte[8];
+        new java.security.SecureRandom().nextBytes(random);
+        String marker = "AO-" + java.util.HexFormat.of().formatHex(random);
+        return new K8sManifests.Input(record.id(), record.label(), record.skill(), scriptName, script, command, p.params().values(),
+                p.params().masked(), env, secretEnv, SkillLib.pythonSource(), p.timeoutSeconds(), image, marker,
+                p.request().placement().tags(), p.spec().demands().credentials());
+    }
+
     public static int exitCode(RunRecord r) {
         return switch (r.state()) {
             case SUCCEEDED -> 0;

@@ -74,6 +74,17 @@ public final class RunStore {
         return runsDir.resolve(id);
     }
 
+    /** The reason shown for a k8s run whose ao is gone. */
+    public static final String K8S_DETACHED = "k8s, detached: the ao that started it is gone and the Job goes on; "
+            + "ao runs wait, show or logs -f reattaches";
+
+    /** A fresh run id that reserves nothing ({@code ao run --on k8s --dry-run} names its objects with one). */
+    public static String newRunId() {
+        byte[] r = new byte[2];
+        RANDOM.nextBytes(r);
+        return ID_TIME.format(Instant.now()) + "-" + HexFormat.of().formatHex(r);
+    }
+
     /** Makes a new run folder with a fresh id; the folder's creation is what reserves the id. */
     public String newRunDir() {
         try {
@@ -265,6 +276,12 @@ public final class RunStore {
 
     private RunRecord checkLost(RunRecord r) {
         if (r.state().terminal()) return r;
+        if (dev.ao.engine.k8s.K8sAttach.target(r.id(), r.sandbox()).isPresent()
+                && (r.supervisor() == null || !r.supervisor().alive())) {
+            // the Job goes on in the cluster without the ao that started it: never lost while it exists
+            // (ao runs show/wait/logs -f reattach, see K8sAttach)
+            return r.withState(r.state(), K8S_DETACHED);
+        }
         if (r.supervisor() == null) {
             // written by an ao that did not record supervisors: lost once nothing has touched it for a while
             Instant created = createdAt(r.id()).orElse(Instant.now());

@@ -41,6 +41,11 @@ public final class SkillLib {
     }
 
     /** Extracts the library under {@code stateDir} if it is not there (or not intact) and returns its python folder. */
+    /** ao_skill.py as bundled (the k8s runner ships it in the run's ConfigMap). */
+    public static byte[] pythonSource() {
+        return Bundled.CONTENT.clone();
+    }
+
     public static Path pythonDir(Path stateDir) throws IOException {
         Path dir = stateDir.resolve("lib").resolve(Bundled.HASH).resolve("python");
         Path file = dir.resolve(FILE);

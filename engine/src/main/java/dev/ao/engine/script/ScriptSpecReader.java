@@ -118,7 +118,16 @@ public final class ScriptSpecReader {
                 out.add(Problem.of("demands", "must be an object"));
             } else {
                 if (d.has("network") && !d.get("network").isBoolean()) out.add(Problem.of("demands.network", "must be true or false"));
-                for (String key : List.of("binaries", "env")) {
+                if (d.has("image") && (!d.get("image").isTextual() || d.get("image").asText().isBlank()
+                        || d.get("image").asText().matches(".*\\s.*"))) {
+                    out.add(Problem.of("demands.image", "must be a container image name (python:3.12-slim)"));
+                }
+                for (JsonNode c : d.path("credentials")) {
+                    if (c.isTextual() && !dev.ao.engine.k8s.Credentials.NAME.matcher(c.asText()).matches()) {
+                        out.add(Problem.of("demands.credentials", "'" + c.asText() + "' is not a credential name (1-42 lowercase letters, digits and '-')"));
+                    }
+                }
+                for (String key : List.of("binaries", "env", "credentials")) {
                     JsonNode n = d.get(key);
                     if (n == null || n.isNull()) continue;
                     boolean ok = n.isArray();
@@ -173,7 +182,8 @@ public final class ScriptSpecReader {
     private static Demands demands(JsonNode d) {
         if (d == null || d.isNull()) return Demands.NONE;
         Boolean network = d.has("network") ? d.get("network").asBoolean() : null;
-        return new Demands(strings(d.get("binaries")), strings(d.get("env")), network);
+        String image = d.hasNonNull("image") ? d.get("image").asText() : null;
+        return new Demands(strings(d.get("binaries")), strings(d.get("env")), network, image, strings(d.get("credentials")));
     }
 
     private static List<String> strings(JsonNode n) {

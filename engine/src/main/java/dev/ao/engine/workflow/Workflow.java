@@ -46,12 +46,25 @@ public record Workflow(Path file, String name, String description, ObjectNode pa
      * @param outputsSchema declared outputs of an inline {@code run:} job (a {@code uses:} job has its skill's)
      * @param retry     {@link Retry#NONE} when the file has no {@code retry:}
      * @param concurrency the job's concurrency group; null: none of its own
-     * @param runsOn    {@code local} (default) or {@code k8s}; the runner of a {@code {runner, tags}} form (its tags
-     *                  are checked but not kept yet)
+     * @param runsOn    {@code local} (default) or {@code k8s}; the runner of a {@code {runner, tags}} form
+     * @param runsOnTags the tags of a {@code {runner: k8s, tags: [gpu]}} form (every tag applies)
      */
     public record Job(String id, int line, List<String> needs, String uses, Map<String, Object> with, String run, String shell,
                       String ifExpr, String forEach, Integer maxParallel, Integer timeout, Retry retry, boolean continueOnError,
-                      boolean approval, Concurrency concurrency, ObjectNode outputsSchema, String runsOn) {
+                      boolean approval, Concurrency concurrency, ObjectNode outputsSchema, String runsOn, List<String> runsOnTags) {
+
+        public Job {
+            runsOnTags = runsOnTags == null ? List.of() : List.copyOf(runsOnTags);
+        }
+
+        /** A job placed here, or on Kubernetes without tags. */
+        public Job(String id, int line, List<String> needs, String uses, Map<String, Object> with, String run, String shell,
+                   String ifExpr, String forEach, Integer maxParallel, Integer timeout, Retry retry, boolean continueOnError,
+                   boolean approval, Concurrency concurrency, ObjectNode outputsSchema, String runsOn) {
+            this(id, line, needs, uses, with, run, shell, ifExpr, forEach, maxParallel, timeout, retry, continueOnError, approval,
+                    concurrency, outputsSchema, runsOn, List.of());
+        }
+
         public boolean inline() {
             return run != null;
         }

@@ -126,7 +126,10 @@ public final class WorkflowParser {
                 intOrNull(j, "max_parallel"), intOrNull(j, "timeout"), retry(j.get("retry")),
                 j.path("continue_on_error").asBoolean(false), j.path("approval").asBoolean(false),
                 concurrency(j.get("concurrency")), objectOrNull(j, "outputs_schema"),
-                runsOn == null ? "local" : runsOn.isObject() ? runsOn.get("runner").asText() : runsOn.asText());
+                runsOn == null ? "local" : runsOn.isObject() ? runsOn.get("runner").asText() : runsOn.asText(),
+                runsOn != null && runsOn.isObject() && runsOn.get("tags") != null
+                        ? java.util.stream.StreamSupport.stream(runsOn.get("tags").spliterator(), false).map(JsonNode::asText).toList()
+                        : List.of());
     }
 
     /**

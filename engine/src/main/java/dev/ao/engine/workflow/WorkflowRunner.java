@@ -778,7 +778,8 @@ public final class WorkflowRunner {
         }
         String target = j.def.inline() ? inlineScript(j.def).toString() : j.def.uses();
         RunRequest req = new RunRequest(target, List.of(), j.def.timeout(), opt.sandbox(), opt.network(), null, false,
-                true, opt.cwd(), null, pairs, opt.allowRead(), opt.allowWrite(), List.of(), opt.origin());
+                true, opt.cwd(), null, pairs, opt.allowRead(), opt.allowWrite(), List.of(), opt.origin())
+                .withPlacement(new dev.ao.engine.run.Placement(j.def.runsOn(), j.def.runsOnTags()));
         RunService.Prepared p = hideSecrets(service.prepare(req));
         if (p.spec().approvalRequired() && !gate(j, "its skill says risk: approval_required")) {
             throw AoException.refused(j.reason);

@@ -39,8 +39,8 @@ public final class WorkflowValidator {
         Map<String, JsonNode> declaredOutputs = new LinkedHashMap<>();
         for (Workflow.Job j : wf.jobs().values()) {
             String at = "/jobs/" + j.id();
-            if ("k8s".equals(j.runsOn())) {
-                problems.add(wf.lines().at(at + "/runs_on") + "jobs." + j.id() + ".runs_on: k8s is not available in this version of ao; use local");
+            if (!j.runsOnTags().isEmpty() && !"k8s".equals(j.runsOn())) {
+                problems.add(wf.lines().at(at + "/runs_on") + "jobs." + j.id() + ".runs_on: tags choose Kubernetes nodes; use runner: k8s");
             }
             if (j.inline()) {
                 if (j.outputsSchema() != null) declaredOutputs.put(j.id(), j.outputsSchema());

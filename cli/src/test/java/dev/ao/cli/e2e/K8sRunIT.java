@@ -234,6 +234,39 @@ class K8sRunIT {
         assertThat(Files.readAllLines(project.runDir(id).resolve("stdout.log"))).containsExactlyElementsOf(expected);
     }
 
+    @Test
+    void aWorkflowPassesOutputsFromALocalJobToAJobOnKubernetesAndBack() throws Exception {
+        project.write("mixed.yml", """
+                name: mixed
+                jobs:
+                  here:
+                    shell: bash
+                    run: echo "greeting=hello from $(hostname -s 2>/dev/null || echo here)" >> "$AO_OUTPUT"
+                  there:
+                    needs: [here]
+                    runs_on: {runner: k8s, tags: [gpu]}
+                    with: {g: "${{ jobs.here.outputs.greeting }}"}
+                    shell: bash
+                    run: |
+                      echo "in the cluster: $AO_PARAM_G"
+                      echo "echoed=$AO_PARAM_G, via $AO_RUNNER" >> "$AO_OUTPUT"
+                  back:
+                    needs: [there]
+                    with: {e: "${{ jobs.there.outputs.echoed }}"}
+                    shell: bash
+                    run: echo "final=$AO_PARAM_E" >> "$AO_OUTPUT"
+                summary: "${{ jobs.back.outputs.final }}"
+                """);
+        peer.seedNode("gpu-1", Map.of("accelerator", "nvidia"), List.of("gpu=true:NoSchedule"));
+        Ao.Result r = ao().run(300, "run", "mixed.yml", "-o", "json");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(json(r).path("summary").asText()).startsWith("hello from").contains(", via k8s");
+        // the middle job ran as a Job in the cluster, the others here
+        List<String> jobs = new ArrayList<>();
+        for (ObjectNode j : peer.list("jobs", "jobs")) jobs.add(j.path("metadata").path("annotations").path("ao.dev/label").asText());
+        assertThat(jobs).hasSize(1);
+    }
+
     private String awaitRunning() throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < end) {

@@ -113,7 +113,6 @@ public final class CredentialsCommand implements Runnable {
             try (KubernetesClient c = K8sJobRun.client(settings.context())) {
                 String ns = K8sJobRun.namespace(c, settings);
                 Credentials.PushResult r = Credentials.push(c, ns, name, data);
-                data.replaceAll((k, v) -> new byte[0]);
                 spec.commandLine().getOut().println("pushed " + name + " (keys: " + String.join(", ", data.keySet()) + ") to " + ns + "/" + secret
                         + (r.created() ? " (created)" : " (updated)"));
             }

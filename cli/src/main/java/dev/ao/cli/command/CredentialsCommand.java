@@ -37,8 +37,7 @@ import java.util.concurrent.Callable;
 /** {@code ao credentials}: push a credential to the k8s runner's namespace as a Secret, list them (never their values). */
 @Command(name = "credentials", aliases = "creds", description = {"Push and list credentials for runs on Kubernetes.",
         "A credential is a Secret ao-cred-NAME in the [runners.k8s] namespace, labelled ao.dev/credential=NAME.",
-        "A skill whose script.json says demands.credentials = [\"NAME\"] gets its keys as env vars and as files",
-        "under /ao-credentials/NAME/ in its pod; their values are masked in the run's logs.",
+        "A skill whose script.json says demands.credentials = [\"NAME\"] gets its keys as env vars and as files under /ao-credentials/NAME/ in its pod; their values are masked in the run's logs.",
         "Values are read from this process's env or from files, sent to the cluster and nowhere else."},
         subcommands = {CredentialsCommand.Push.class, CredentialsCommand.ListCreds.class})
 public final class CredentialsCommand implements Runnable {

@@ -8,6 +8,7 @@ import dev.ao.cli.command.ConcurrencyCommand;
 import dev.ao.cli.command.HelpCommand;
 import dev.ao.cli.command.ManCommand;
 import dev.ao.cli.command.ConfigCommand;
+import dev.ao.cli.command.CredentialsCommand;
 import dev.ao.cli.command.DoctorCommand;
 import dev.ao.cli.command.McpCommand;
 import dev.ao.cli.command.RunCommand;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Spec;
 public final class AoCommand implements Runnable {
     /** The top-level commands, in the order help lists them; {@link CommandFactory} registers them. */
     public static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, RunsCommand.class, SkillCommand.class,
-            ScriptCommand.class, WriteCommand.class, ConcurrencyCommand.class, ConfigCommand.class, DoctorCommand.class, TuiCommand.class, ShellCommand.class,
+            ScriptCommand.class, WriteCommand.class, ConcurrencyCommand.class, CredentialsCommand.class, ConfigCommand.class, DoctorCommand.class, TuiCommand.class, ShellCommand.class,
             McpCommand.class, WarmupCommand.class, WorkflowCommand.class, CompletionCommand.class, HelpCommand.class, CompleteCommand.class, ManCommand.class);
 
     /**

@@ -80,6 +80,7 @@ public final class Doctor {
         List<String> tools = new ArrayList<>(ToolProbe.KNOWN.stream().map(ToolProbe.Tool::name).toList());
         neededBy.keySet().stream().filter(b -> !tools.contains(b)).forEach(tools::add);
         for (String t : tools) checks.add(ToolProbe.check(t, env, neededBy.getOrDefault(t, List.of())));
+        checks.addAll(K8sProbe.checks(config, env));
         return new Report(List.copyOf(checks));
     }
 

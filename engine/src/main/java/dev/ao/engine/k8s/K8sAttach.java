@@ -77,7 +77,8 @@ public final class K8sAttach {
             if (!detached(now)) return now;
             K8sSettings settings = K8sSettings.of(config);
             try (KubernetesClient c = K8sJobRun.client(t.get().context()); K8sJobRun run = K8sJobRun.attach(c, t.get())) {
-                List<String> mask = run.secretValues();
+                List<String> mask = new java.util.ArrayList<>(run.secretValues());
+                mask.addAll(Credentials.valuesOfJob(c, t.get().namespace(), t.get().job()));
                 Path io = Files.createDirectories(dir.resolve("io"));
                 Path summaryFile = io.resolve("summary.md");
                 Path outputFile = io.resolve("outputs.env");

@@ -605,6 +605,8 @@ public final class RunService {
                 K8sManifests.Input in = k8sInput(p, record, tree, settings);
                 try (KubernetesClient c = K8sJobRun.client(settings.context())) {
                     String ns = K8sJobRun.namespace(c, settings);
+                    // a demanded credential must be pushed; its values are masked in the logs like secret parameters
+                    mask.addAll(dev.ao.engine.k8s.Credentials.values(c, ns, in.credentials()));
                     K8sManifests.Objects objects = K8sManifests.build(in, settings, ns);
                     K8sJobRun.Target t = new K8sJobRun.Target(settings.context(), ns, objects.job().getMetadata().getName(), in.marker(),
                             record.id());

@@ -120,7 +120,7 @@ public final class CommandFactory {
      */
     static boolean wantsJson(CommandLine.ParseResult parsed, String[] args) {
         for (CommandLine.ParseResult pr = parsed; pr != null; pr = pr.subcommand()) {
-            if (pr.hasMatchedOption("-o")) return OutputOptions.Format.json.equals(pr.matchedOptionValue("-o", null));
+            if (pr.hasMatchedOption("-o")) return "json".equals(String.valueOf((Object) pr.matchedOptionValue("-o", null)));
         }
         if (args == null) return false;
         for (int i = 0; i < args.length; i++) {

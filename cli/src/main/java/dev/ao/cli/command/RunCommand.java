@@ -3,7 +3,7 @@ package dev.ao.cli.command;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ao.cli.Context;
 import dev.ao.cli.Json;
-import dev.ao.cli.OutputOptions;
+import dev.ao.cli.RunOutputOptions;
 import dev.ao.cli.Terminal;
 import dev.ao.cli.render.Durations;
 import dev.ao.cli.render.LogFollower;
@@ -147,7 +147,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--run-id", hidden = true, description = "Internal: the reserved run folder of a detached run.")
     String runId;
 
-    @Mixin OutputOptions output;
+    @Mixin RunOutputOptions output;
 
     public RunCommand(Context ctx) {
         this.ctx = ctx;
@@ -165,6 +165,7 @@ public final class RunCommand implements Callable<Integer> {
                 ctx.cwd(), runId, literalParams, absolute(allowRead), absolute(allowWrite), args)
                 .withPlacement(dev.ao.engine.run.Placement.parse(on, tags, "--on", "--tag"));
         if (dryRun && !req.placement().k8s()) throw AoException.usage("--dry-run shows the Kubernetes objects of a run: add --on k8s");
+        if (output.yaml() && !dryRun) throw AoException.usage("-o yaml prints the Kubernetes objects of --on k8s --dry-run; a run's result is -o text or -o json");
         dev.ao.cli.ci.CiOutput ciOut = dev.ao.cli.ci.CiOutput.of(ci, junit, dotenv, ctx.env(), ctx.cwd(), err);
         java.util.Optional<dev.ao.engine.workflow.WorkflowTarget> workflow = dev.ao.engine.workflow.WorkflowTarget.find(target, ctx.cwd(), ctx::catalog);
         if (workflow.isPresent()) return runWorkflow(workflow.get(), out, err);

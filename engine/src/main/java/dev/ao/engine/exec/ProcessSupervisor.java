@@ -276,13 +276,28 @@ public final class ProcessSupervisor {
         ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).inheritIO();
         pb.environment().clear();
         pb.environment().putAll(env);
-        Process p = pb.start();
+        Process p = startBusyAware(pb);
         try {
             return p.waitFor();
         } catch (InterruptedException e) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
             throw e;
+        }
+    }
+
+    /**
+     * {@link ProcessBuilder#start}, again after a moment when the program was just written: another thread's child
+     * may still hold the file open for writing for an instant (ETXTBSY, "Text file busy", JDK-8068370).
+     */
+    static Process startBusyAware(ProcessBuilder pb) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return pb.start();
+            } catch (IOException e) {
+                if (attempt >= 5 || e.getMessage() == null || !e.getMessage().contains("error=26")) throw e;
+                Thread.sleep(20L * attempt);
+            }
         }
     }
 

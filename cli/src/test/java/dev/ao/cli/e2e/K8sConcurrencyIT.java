@@ -35,9 +35,8 @@ class K8sConcurrencyIT {
         peer = new KubePeer().start();
         peer.writeKubeconfig(project.home().resolve(".kube/config"));
         peer.seedNamespace("jobs");
-        project.config("[runners.k8s]\nnamespace = \"jobs\"\nttl_seconds_after_finished = 2\n"
+        project.config("[runners.k8s]\nnamespace = \"jobs\"\nttl_seconds_after_finished = 60\n"
                 + "[concurrency.groups.cluster-g]\nlimit = 2\n");
-        project.script("slow.sh", "#!/bin/sh\nsleep 3\necho done\n");
         project.giveToItUser();
     }
 
@@ -56,6 +55,10 @@ class K8sConcurrencyIT {
 
     @Test
     void threeAoProcessesOfAGroupOfTwoNeverRunThreePodsAtOnce() throws Exception {
+        // each pod waits at a barrier (the simulated kubelet runs it as a local process), so that however slowly the
+        // three ao start on a loaded machine, two hold the group while the third has to wait
+        Path go = project.base().resolve("go");
+        project.script("slow.sh", "#!/bin/sh\ni=0\nwhile [ ! -e '" + go + "' ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\necho done\n");
         List<Process> procs = new ArrayList<>();
         List<Path> outs = new ArrayList<>();
         try {
@@ -65,6 +68,13 @@ class K8sConcurrencyIT {
                 procs.add(ao().start(out, project.base().resolve("run" + i + ".err"), "run", "slow.sh", "--on", "k8s",
                         "--concurrency", "cluster-g", "-o", "json"));
             }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < deadline && !(running() == 2 && blockedRuns() == 1)) Thread.sleep(100);
+            assertThat(running()).isEqualTo(2);
+            assertThat(blockedRuns()).isEqualTo(1);
+            Thread.sleep(1000);
+            assertThat(running()).as("the third waits while two hold the group").isEqualTo(2);
+            Files.writeString(go, "");
             for (int i = 0; i < 3; i++) {
                 assertThat(procs.get(i).waitFor(180, TimeUnit.SECONDS)).as("run " + i + " ended").isTrue();
                 assertThat(procs.get(i).exitValue()).as(Files.readString(outs.get(i)) + Files.readString(project.base().resolve("run" + i + ".err"))).isZero();
@@ -92,6 +102,24 @@ class K8sConcurrencyIT {
                 .allSatisfy(l -> assertThat(l.path("spec").path("holderIdentity").asText("")).isEmpty());
         // waiting was a watch on the leases, not a loop of reads
         assertThat(peer.requests()).anyMatch(r -> r.startsWith("GET ") && r.contains("/leases") && r.contains("watch=true"));
+    }
+
+    private long running() {
+        return peer.list("pods", "jobs").stream().filter(p -> p.path("status").path("phase").asText().equals("Running")).count();
+    }
+
+    private long blockedRuns() throws java.io.IOException {
+        Path runs = project.runs();
+        if (!Files.isDirectory(runs)) return 0;
+        try (var dirs = Files.list(runs)) {
+            return dirs.map(d -> d.resolve("run.json")).filter(Files::isRegularFile).filter(f -> {
+                try {
+                    return JSON.readTree(Files.readString(f)).path("state").asText().equals("blocked");
+                } catch (Exception e) {
+                    return false;
+                }
+            }).count();
+        }
     }
 
     @Test

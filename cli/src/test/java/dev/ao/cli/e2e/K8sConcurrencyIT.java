@@ -104,6 +104,35 @@ class K8sConcurrencyIT {
         assertThat(peer.requests()).anyMatch(r -> r.startsWith("GET ") && r.contains("/leases") && r.contains("watch=true"));
     }
 
+    @Test
+    void workflowJobsOnK8sInAGroupTakeTheirSlotsInTheCluster() throws Exception {
+        Path go = project.base().resolve("go-wf");
+        project.write("wf.yml", "name: wf\njobs:\n  hold:\n    runs_on: k8s\n    concurrency: {group: wf-g, limit: 1}\n    shell: bash\n"
+                + "    run: \"i=0; while [ ! -e '" + go + "' ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\"\n");
+        List<Process> procs = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                procs.add(ao().start(project.base().resolve("wf" + i + ".out"), project.base().resolve("wf" + i + ".err"), "run", "wf.yml", "-o", "json"));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < deadline && running() < 1) Thread.sleep(100);
+            Thread.sleep(3000);
+            assertThat(running()).isEqualTo(1);
+            // the slot is a Lease in the cluster, held by one of the two workflows' runs
+            assertThat(peer.list("leases", "jobs")).hasSize(1)
+                    .allSatisfy(l -> assertThat(l.path("spec").path("holderIdentity").asText()).contains("@"));
+            Files.writeString(go, "");
+            for (int i = 0; i < 2; i++) {
+                assertThat(procs.get(i).waitFor(180, TimeUnit.SECONDS)).isTrue();
+                assertThat(procs.get(i).exitValue()).as(Files.readString(project.base().resolve("wf" + i + ".err"))).isZero();
+            }
+        } finally {
+            procs.forEach(Processes::kill);
+        }
+        assertThat(peer.maxRunning("app.kubernetes.io/managed-by=ao")).isEqualTo(1);
+        assertThat(peer.list("leases", "jobs")).allSatisfy(l -> assertThat(l.path("spec").path("holderIdentity").asText("")).isEmpty());
+    }
+
     private long running() {
         return peer.list("pods", "jobs").stream().filter(p -> p.path("status").path("phase").asText().equals("Running")).count();
     }

@@ -37,11 +37,19 @@ public final class ConcurrencyCommand implements Runnable {
     }
 
     /** One group as {@code -o json} prints it. */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     record GroupJson(String group, Integer limit, String limitOrigin, int held, int waiting, List<OccupantJson> holders,
-                     List<OccupantJson> waiters) {
-        static GroupJson of(GroupStatus s) {
+                     List<OccupantJson> waiters, List<ClusterJson> clusterHolders) {
+        static GroupJson of(GroupStatus s, List<ClusterJson> cluster) {
             return new GroupJson(s.group(), s.limit(), s.limitOrigin(), s.holders().size(), s.waiting().size(),
-                    s.holders().stream().map(OccupantJson::of).toList(), s.waiting().stream().map(OccupantJson::of).toList());
+                    s.holders().stream().map(OccupantJson::of).toList(), s.waiting().stream().map(OccupantJson::of).toList(), cluster);
+        }
+    }
+
+    /** A slot of a group held in the cluster (a k8s run's Lease): the holder is {@code <run id>@<host>}. */
+    record ClusterJson(int slot, String holder, String label, String renewed, boolean expired) {
+        static ClusterJson of(dev.ao.engine.k8s.LeaseSlots.Held h) {
+            return new ClusterJson(h.slot(), h.holder(), h.label(), h.renewed() == null ? null : h.renewed().toString(), h.expired());
         }
     }
 
@@ -69,11 +77,23 @@ public final class ConcurrencyCommand implements Runnable {
         @Override
         public Integer call() throws InterruptedException {
             List<GroupStatus> groups = new ConcurrencyGroups(ctx.config().stateDir()).list(ctx.config().concurrencyGroups());
+            java.util.Map<String, List<ClusterJson>> cluster = clusterHolders();
             PrintWriter out = spec.commandLine().getOut();
             if (output.json()) {
-                out.println(Json.write(groups.stream().map(GroupJson::of).toList()));
+                List<GroupJson> all = new java.util.ArrayList<>();
+                for (GroupStatus g : groups) all.add(GroupJson.of(g, cluster == null ? null : cluster.getOrDefault(g.group(), List.of())));
+                if (cluster != null) {
+                    // groups held only in the cluster
+                    cluster.forEach((g, hs) -> {
+                        if (groups.stream().noneMatch(x -> x.group().equals(g))) {
+                            all.add(new GroupJson(g, ctx.config().concurrencyLimit(g, 1), null, 0, 0, List.of(), List.of(), hs));
+                        }
+                    });
+                }
+                out.println(Json.write(all));
                 return 0;
             }
+            printCluster(out, cluster);
             if (groups.isEmpty()) {
                 spec.commandLine().getErr().println("no concurrency groups: none configured ([concurrency.groups.NAME] limit = N) and none in use under "
                         + ctx.config().stateDir().resolve(ConcurrencyGroups.DIR));
@@ -93,6 +113,38 @@ public final class ConcurrencyCommand implements Runnable {
                 out.print(who);
             }
             return 0;
+        }
+
+        /**
+         * Who holds slots in the cluster, by group: null when no [runners.k8s] is configured or the cluster cannot be
+         * reached (quietly: the local groups are still worth listing).
+         */
+        private java.util.Map<String, List<ClusterJson>> clusterHolders() {
+            boolean configured = ctx.config().values().entrySet().stream()
+                    .anyMatch(e -> e.getKey().startsWith("runners.k8s.") && !"default".equals(e.getValue().origin()));
+            if (!configured) return null;
+            try {
+                dev.ao.engine.k8s.K8sSettings settings = dev.ao.engine.k8s.K8sSettings.of(ctx.config());
+                try (io.fabric8.kubernetes.client.KubernetesClient c = dev.ao.engine.k8s.K8sJobRun.client(settings.context())) {
+                    java.util.Map<String, List<ClusterJson>> by = new java.util.TreeMap<>();
+                    for (dev.ao.engine.k8s.LeaseSlots.Held h : new dev.ao.engine.k8s.LeaseSlots(c, dev.ao.engine.k8s.K8sJobRun.namespace(c, settings)).list()) {
+                        if (h.holder() == null) continue;
+                        by.computeIfAbsent(h.group(), k -> new java.util.ArrayList<>()).add(ClusterJson.of(h));
+                    }
+                    return by;
+                }
+            } catch (RuntimeException e) {
+                return null;
+            }
+        }
+
+        private static void printCluster(PrintWriter out, java.util.Map<String, List<ClusterJson>> cluster) {
+            if (cluster == null || cluster.isEmpty()) return;
+            Table t = new Table("CLUSTER GROUP", "SLOT", "HOLDER", "SKILL/SCRIPT", "RENEWED");
+            cluster.forEach((g, hs) -> hs.forEach(h -> t.row(safe(g), String.valueOf(h.slot()), safe(h.holder()), safe(h.label()),
+                    (h.renewed() == null ? "-" : RunsCommand.ago(h.renewed())) + (h.expired() ? " (expired)" : ""))));
+            out.print(t);
+            out.println();
         }
 
         private static String safe(String s) {

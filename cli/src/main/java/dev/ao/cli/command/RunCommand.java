@@ -249,7 +249,8 @@ public final class RunCommand implements Callable<Integer> {
         if (follower != null) follower.start();
         RunRecord r;
         try {
-            r = concurrency == null ? active.await() : awaitInGroup(active, err, term);
+            r = concurrency == null ? active.await()
+                    : prepared.request().placement().k8s() ? awaitInClusterGroup(active, err, term) : awaitInGroup(active, err, term);
         } finally {
             if (status != null) status.stop();
             if (follower != null) follower.stop();
@@ -382,6 +383,43 @@ public final class RunCommand implements Callable<Integer> {
                 return active.endBeforeStart(RunState.CANCELED, ExitCode.CANCELED.code(), "canceled before it started");
             }
             return active.await();
+        }
+    }
+
+    /**
+     * A k8s run's --concurrency group is kept in the cluster (Lease objects, see {@link dev.ao.engine.k8s.LeaseSlots}),
+     * so every ao sharing the cluster keeps to one limit; recorded blocked while it waits, like a local group.
+     */
+    private RunRecord awaitInClusterGroup(RunService.Active active, PrintWriter err, Terminal term) throws InterruptedException {
+        int limit = ctx.config().concurrencyLimit(concurrency, 1);
+        dev.ao.engine.k8s.K8sSettings settings = dev.ao.engine.k8s.K8sSettings.of(ctx.config());
+        try (io.fabric8.kubernetes.client.KubernetesClient c = dev.ao.engine.k8s.K8sJobRun.client(settings.context())) {
+            dev.ao.engine.k8s.LeaseSlots slots = new dev.ao.engine.k8s.LeaseSlots(c, dev.ao.engine.k8s.K8sJobRun.namespace(c, settings));
+            dev.ao.engine.k8s.LeaseSlots.Slot slot;
+            try {
+                slot = slots.acquire(concurrency, limit, dev.ao.engine.k8s.LeaseSlots.identity(active.id()), active.record().label(),
+                        holders -> {
+                            String detail = (holders.isEmpty() ? "full" : "held in the cluster by "
+                                    + String.join(", ", holders.stream().map(h -> h.holder() + (h.label() == null || h.label().isEmpty() ? "" : " (" + h.label() + ")")).toList()))
+                                    + " (limit " + limit + ")";
+                            active.blocked(concurrency, detail);
+                            err.println(term.yellow("ao: blocked: concurrency group '" + concurrency + "' " + SafeText.line(detail)));
+                            err.flush();
+                        }, active::cancelRequested);
+            } catch (InterruptedException e) {
+                return active.endBeforeStart(RunState.CANCELED, ExitCode.CANCELED.code(), "canceled while waiting for concurrency group '" + concurrency + "'");
+            } catch (AoException e) {
+                if (e.exitCode() == ExitCode.CANCELED) return active.endBeforeStart(RunState.CANCELED, ExitCode.CANCELED.code(), e.getMessage());
+                active.endBeforeStart(RunState.FAILED, e.exitCode().code(), e.getMessage());
+                throw e;
+            }
+            try (slot) {
+                active.slotTaken(concurrency, slot.index());
+                if (active.cancelRequested()) {
+                    return active.endBeforeStart(RunState.CANCELED, ExitCode.CANCELED.code(), "canceled before it started");
+                }
+                return active.await();
+            }
         }
     }
 

@@ -95,6 +95,16 @@ public final class WorkflowRunner {
                               java.util.function.Consumer<String> blocked, java.util.function.BooleanSupplier canceled,
                               Runnable onCancelRequest) throws InterruptedException;
 
+        /**
+         * The same for a job placed on Kubernetes ({@code runs_on: k8s}): {@code cluster} asks for the group's slots in
+         * the cluster, shared with every ao using it; by default the machine's.
+         */
+        default AutoCloseable acquire(String group, Integer limit, Workflow.OnConflict onConflict, String runId, String label,
+                                      java.util.function.Consumer<String> blocked, java.util.function.BooleanSupplier canceled,
+                                      Runnable onCancelRequest, boolean cluster) throws InterruptedException {
+            return acquire(group, limit, onConflict, runId, label, blocked, canceled, onCancelRequest);
+        }
+
         Slots NONE = (g, l, c, id, label, b, x, r) -> () -> {};
     }
 
@@ -629,7 +639,8 @@ public final class WorkflowRunner {
                 + "' took over (cancel-in-progress)") : () -> j.cancelByGroup(group);
         AutoCloseable slot = slots.acquire(group, limit, on, record.id(), label,
                 s -> blocked.accept("waiting for a slot of concurrency group '" + group + "': " + s),
-                () -> canceled || (j != null && j.groupCanceled), onCancel);
+                () -> canceled || (j != null && j.groupCanceled), onCancel,
+                j != null && new dev.ao.engine.run.Placement(j.def.runsOn(), j.def.runsOnTags()).k8s());
         if (canceled) {
             closeQuietly(slot);
             return null;

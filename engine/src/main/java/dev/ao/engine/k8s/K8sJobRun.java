@@ -77,6 +77,16 @@ public final class K8sJobRun implements AutoCloseable {
         }
     }
 
+    private static final Map<String, KubernetesClient> SHARED = new ConcurrentHashMap<>();
+
+    /**
+     * The process's one client for {@code context} (never closed by its users; it lives as long as ao): the runs of
+     * one ao (a workflow's for_each of 200 k8s jobs) share its HTTP connections, threads and caches.
+     */
+    public static KubernetesClient shared(String context) {
+        return SHARED.computeIfAbsent(context == null ? "" : context, k -> client(context));
+    }
+
     /** The namespace a run goes to: the config's, else the kubeconfig context's, else default. */
     public static String namespace(KubernetesClient c, K8sSettings s) {
         if (s.namespace() != null) return s.namespace();

@@ -603,7 +603,9 @@ public final class RunService {
                 Path outputFile = io.resolve("outputs.env");
                 K8sSettings settings = K8sSettings.of(config);
                 K8sManifests.Input in = k8sInput(p, record, tree, settings);
-                try (KubernetesClient c = K8sJobRun.client(settings.context())) {
+                // one client per context for the whole process: a workflow's 200 k8s children share its connections
+                KubernetesClient c = K8sJobRun.shared(settings.context());
+                {
                     String ns = K8sJobRun.namespace(c, settings);
                     // a demanded credential must be pushed; its values are masked in the logs like secret parameters
                     mask.addAll(dev.ao.engine.k8s.Credentials.values(c, ns, in.credentials()));

@@ -139,10 +139,16 @@ class LeaseSlotsTest {
         while (told.get() == null && System.nanoTime() < deadline) Thread.sleep(20);
         assertThat(told.get()).extracting(LeaseSlots.Held::holder).containsExactly("run-a@host");
         assertThat(got.get()).isNull();
-        int gets = (int) peer.requests().stream().filter(r -> r.startsWith("GET ") && r.contains("/leases/")).count();
+        // waiting is a watch, not a loop of reads: once the watch is open, no more reads until something changes
+        java.util.function.Predicate<String> watch = r -> r.startsWith("GET ") && r.contains("/leases") && r.contains("watch=");
+        java.util.function.Predicate<String> read = r -> r.startsWith("GET ") && r.contains("/leases/") && !r.contains("watch=");
+        while (peer.requests().stream().noneMatch(watch) && System.nanoTime() < deadline) Thread.sleep(20);
+        assertThat(peer.requests()).anyMatch(watch);
+        // the watch's first events (the leases that exist) bring one more look; after that, nothing until a change
         Thread.sleep(1000);
-        // waiting is a watch, not a loop of reads
-        assertThat((int) peer.requests().stream().filter(r -> r.startsWith("GET ") && r.contains("/leases/")).count()).isEqualTo(gets);
+        int gets = (int) peer.requests().stream().filter(read).count();
+        Thread.sleep(1500);
+        assertThat((int) peer.requests().stream().filter(read).count()).isEqualTo(gets);
         held.close();
         waiter.join(20_000);
         assertThat(got.get()).isNotNull();

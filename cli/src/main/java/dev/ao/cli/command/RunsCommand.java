@@ -624,6 +624,9 @@ public final class RunsCommand implements Runnable {
         Integer keepDays;
         @Option(names = {"--keep-count", "--keep"}, paramLabel = "N", description = "Keep only the newest N ended runs, a workflow with its child runs counting once (0: no limit; config: runs.keep_count).")
         Integer keepCount;
+
+        @Option(names = "--all", description = "Remove every ended run (live runs stay), whatever the config says.")
+        boolean all;
         @Option(names = "--keep-failed-days", paramLabel = "DAYS", description = "As --keep-days for runs that ended failed, timed_out or lost, longer or shorter than the rest"
                 + " (-1: the same as --keep-days; 0: no age limit; config: runs.keep_failed_days).")
         Integer keepFailedDays;
@@ -641,10 +644,14 @@ public final class RunsCommand implements Runnable {
                 throw AoException.usage("--keep-failed-days must be -1 (as --keep-days), 0 (no age limit) or more, got " + keepFailedDays);
             }
             Retention.Policy config = Retention.Policy.of(ctx.config());
-            Retention.Policy policy = new Retention.Policy(keepDays != null ? keepDays : config.keepDays(),
+            if (all && (keepDays != null || keepCount != null || keepFailedDays != null)) {
+                throw AoException.usage("--all removes every ended run: leave out --keep-days, --keep-count and --keep-failed-days");
+            }
+            Retention.Policy policy = all ? new Retention.Policy(0, Retention.Policy.KEEP_NONE, 0)
+                    : new Retention.Policy(keepDays != null ? keepDays : config.keepDays(),
                     keepCount != null ? keepCount : config.keepCount(), keepFailedDays != null ? keepFailedDays : config.keepFailedDays());
             if (!policy.any()) {
-                throw AoException.usage("no retention is set: give --keep-days, --keep-count or --keep-failed-days, or set [runs] keep_days, "
+                throw AoException.usage("no retention is set: give --keep-days, --keep-count, --keep-failed-days or --all, or set [runs] keep_days, "
                         + "keep_count or keep_failed_days in the config (ao config show)");
             }
             RunStore store = ctx.store();
@@ -667,7 +674,8 @@ public final class RunsCommand implements Runnable {
                 n.put("kept", r.kept());
                 ObjectNode p = n.putObject("policy");
                 p.put("keep_days", policy.keepDays());
-                p.put("keep_count", policy.keepCount());
+                p.put("keep_count", policy.keepCount() == Retention.Policy.KEEP_NONE ? 0 : policy.keepCount());
+                p.put("all", all);
                 p.put("keep_failed_days", policy.failedDays());
                 ArrayNode ids = n.putArray("runs");
                 r.runs().forEach(ids::add);

@@ -77,7 +77,7 @@ class LostRunsIT {
         Ao.Result cancel = project.ao().run("runs", "cancel", id);
         assertThat(cancel.exit()).as(cancel.toString()).isZero();
         assertThat(cancel.out()).contains(id + " lost");
-        Ao.Result prune = project.ao().run("runs", "prune", "--keep", "0");
+        Ao.Result prune = project.ao().run("runs", "prune", "--all");
         assertThat(prune.exit()).as(prune.toString()).isZero();
         assertThat(project.runDir(id)).doesNotExist();
     }
@@ -146,7 +146,7 @@ class LostRunsIT {
         for (JsonNode n : listed.values()) {
             assertThat(n.path("state").asText()).as(n.toString()).isNotIn("queued", "running", "waiting_approval");
         }
-        Ao.Result prune = project.ao().run("runs", "prune", "--keep", "0");
+        Ao.Result prune = project.ao().run("runs", "prune", "--all");
         assertThat(prune.exit()).isZero();
         assertThat(project.runIds()).isEmpty();
     }

@@ -50,10 +50,12 @@ public final class Retention {
      */
     public record Policy(int keepDays, int keepCount, int keepFailedDays) {
         public static final int AS_KEEP_DAYS = -1;
+        /** keepCount of {@code ao runs prune --all}: no ended run stays (live runs always do). */
+        public static final int KEEP_NONE = -2;
 
         public Policy {
             if (keepDays < 0) throw AoException.usage("keep_days must be 0 (no age limit) or more, got " + keepDays);
-            if (keepCount < 0) throw AoException.usage("keep_count must be 0 (no limit) or more, got " + keepCount);
+            if (keepCount < 0 && keepCount != KEEP_NONE) throw AoException.usage("keep_count must be 0 (no limit) or more, got " + keepCount);
             if (keepFailedDays < AS_KEEP_DAYS) {
                 throw AoException.usage("keep_failed_days must be -1 (as keep_days), 0 (no age limit) or more, got " + keepFailedDays);
             }
@@ -66,7 +68,7 @@ public final class Retention {
 
         /** Whether this policy would ever delete anything. */
         public boolean any() {
-            return keepDays > 0 || keepCount > 0 || failedDays() > 0;
+            return keepDays > 0 || keepCount > 0 || keepCount == KEEP_NONE || failedDays() > 0;
         }
 
         public int failedDays() {
@@ -105,7 +107,7 @@ public final class Retention {
         for (Entry top : tops) {
             if (anyLive(top.id(), byId, children)) continue;   // never counted, never removed
             ended++;
-            boolean beyondCount = policy.keepCount() > 0 && ended > policy.keepCount();
+            boolean beyondCount = policy.keepCount() == Policy.KEEP_NONE || (policy.keepCount() > 0 && ended > policy.keepCount());
             int days = policy.daysFor(top.state());
             boolean tooOld = days > 0 && top.ended() != null && top.ended().isBefore(now.minus(Duration.ofDays(days)));
             if (beyondCount || tooOld) remove.add(top.id());

@@ -166,7 +166,14 @@ class CredentialsIT {
         seen.add(push);
         assertThat(push.exit()).as(push.toString()).isZero();
 
-        Ao.Result r = ao().run(120, "run", "deploy", "--on", "k8s", "-o", "json");
+        // a skill naming a pushed credential gets it only with a person's yes: without a terminal, refused, no Job
+        Ao.Result refused = ao().run(120, "run", "deploy", "--on", "k8s");
+        seen.add(refused);
+        assertThat(refused.exit()).as(refused.toString()).isEqualTo(126);
+        assertThat(refused.stderr()).contains("aws-prod");
+        assertThat(peer.list("jobs", "jobs")).isEmpty();
+
+        Ao.Result r = ao().run(120, "run", "deploy", "--on", "k8s", "--approve", "-o", "json");
         seen.add(r);
         assertThat(r.exit()).as(r.toString()).isZero();
         JsonNode run = JSON.readTree(r.stdout());
@@ -179,7 +186,7 @@ class CredentialsIT {
 
         // a credential that was never pushed stops the run before anything is created
         int jobs = peer.list("jobs", "jobs").size();
-        Ao.Result missing = ao().run(120, "run", "backup", "--on", "k8s");
+        Ao.Result missing = ao().run(120, "run", "backup", "--on", "k8s", "--approve");
         seen.add(missing);
         assertThat(missing.exit()).as(missing.toString()).isEqualTo(127);
         assertThat(missing.stderr()).contains("credential gcp is demanded but not pushed to namespace jobs").contains("ao credentials push gcp");

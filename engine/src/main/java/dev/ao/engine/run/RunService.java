@@ -127,6 +127,12 @@ public final class RunService {
             }
             K8sSettings.of(config).placement(req.placement().tags());
             String why = spec.approvalRequired() ? "script.json says risk: approval_required" : null;
+            // a pushed credential is the person's, not the skill's: a skill (maybe from someone's git repository) that
+            // names one gets it only with a person's yes, as a local script's secret-looking demands.env does
+            if (!spec.demands().credentials().isEmpty()) {
+                why = (why == null ? "" : why + "; ") + "demands the credential" + (spec.demands().credentials().size() > 1 ? "s " : " ")
+                        + String.join(", ", spec.demands().credentials()) + " (their values reach the script)";
+            }
             return new Prepared(req, spec, params, interpreter, mode, network, timeout, why, null, null, null);
         }
         String path = env.get("PATH");

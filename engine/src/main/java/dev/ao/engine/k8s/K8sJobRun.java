@@ -119,7 +119,8 @@ public final class K8sJobRun implements AutoCloseable {
                     // not there
                 }
             }
-            throw new AoException(ExitCode.FAILED, "k8s runner: cannot create the Job in namespace " + ns + ": " + apiMessage(e));
+            throw new AoException(ExitCode.FAILED, "k8s runner: cannot create the Job in namespace " + ns + " at " + c.getMasterUrl()
+                    + ": " + apiMessage(e));
         }
         return new K8sJobRun(c, target);
     }
@@ -492,7 +493,10 @@ public final class K8sJobRun implements AutoCloseable {
 
     static String apiMessage(KubernetesClientException e) {
         if (e.getStatus() != null && e.getStatus().getMessage() != null) return oneLine(e.getStatus().getMessage());
-        return oneLine(e);
+        // fabric8 wraps a connection failure in "An error has occurred.": the cause says what happened
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        return root == e ? oneLine(e) : oneLine(e) + " (" + root.getClass().getSimpleName() + (root.getMessage() != null ? ": " + root.getMessage() : "") + ")";
     }
 
     static String oneLine(Object o) {
